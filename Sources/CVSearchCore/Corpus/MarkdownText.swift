@@ -1,0 +1,68 @@
+import Foundation
+
+/// Markdown to the plain text that is indexed and shown in snippets.
+///
+/// Only the markers are removed (headings' `#`, list bullets, block quotes, `**`/`__`, code
+/// backticks, and link syntax, keeping the link text); every word of the text stays.
+enum MarkdownText {
+    static func plain(_ markdown: String) -> String {
+        var lines: [Substring] = []
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            var rest = line.drop(while: { $0 == " " || $0 == "\t" })
+            rest = dropBlockMarker(rest)
+            lines.append(rest)
+        }
+        var text = lines.map { inline(String($0)) }.joined(separator: "\n")
+        while text.contains("\n\n\n") { text = text.replacingOccurrences(of: "\n\n\n", with: "\n\n") }
+        return String(text.drop(while: { $0 == "\n" }).reversed().drop(while: { $0 == "\n" || $0 == " " }).reversed())
+    }
+
+    private static func dropBlockMarker(_ line: Substring) -> Substring {
+        var rest = line
+        if rest.hasPrefix(">") { rest = rest.dropFirst().drop(while: { $0 == " " }) }
+        let hashes = rest.prefix(while: { $0 == "#" }).count
+        if hashes >= 1 && hashes <= 6 && rest.dropFirst(hashes).first == " " {
+            return rest.dropFirst(hashes + 1)
+        }
+        if let first = rest.first, "-*+".contains(first), rest.dropFirst().first == " " {
+            return rest.dropFirst(2)
+        }
+        return rest
+    }
+
+    private static func inline(_ line: String) -> String {
+        guard line.contains("[") || line.contains("`") || line.contains("**") || line.contains("__") else {
+            return line
+        }
+        var out = ""
+        var chars = Array(line)[...]
+        while let c = chars.first {
+            if c == "!" && chars.dropFirst().first == "[", let (text, rest) = link(chars.dropFirst()) {
+                out += text
+                chars = rest
+            } else if c == "[", let (text, rest) = link(chars) {
+                out += text
+                chars = rest
+            } else if (c == "*" || c == "_") && chars.dropFirst().first == c {
+                chars = chars.dropFirst(2)
+            } else if c == "`" {
+                chars = chars.dropFirst()
+            } else {
+                out.append(c)
+                chars = chars.dropFirst()
+            }
+        }
+        return out
+    }
+
+    /// `[text](target)` at the start of `chars`: the text and what follows the link.
+    private static func link(_ chars: ArraySlice<Character>) -> (String, ArraySlice<Character>)? {
+        guard let close = chars.firstIndex(of: "]"), chars.index(after: close) < chars.endIndex,
+            chars[chars.index(after: close)] == "(",
+            let end = chars[close...].firstIndex(of: ")")
+        else { return nil }
+        let text = String(chars[chars.index(after: chars.startIndex)..<close])
+        return (text, chars[chars.index(after: end)...])
+    }
+}
+

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+/// Keeps an index in step with its corpus for commands that search: a fresh clone, an edited
+/// corpus or a new tokenizer version all lead to an incremental (or full) re-index first.
+public enum IndexMaintenance {
+    /// What ``openForSearch(index:corpus:)`` did besides opening.
+    public struct Outcome: Sendable {
+        public var store: IndexStore
+        /// Set when the index was (re)built.
+        public var summary: IndexSummary?
+        /// Problems found in the corpus (with errors, the previous index was kept).
+        public var problems: [CorpusProblem] = []
+    }
+
+    /// Opens the index at `index`, first bringing it up to date with the corpus at `corpus`
+    /// when the corpus exists and its files changed since the last run (or the index is missing
+    /// or was built by another tokenizer version). A corpus with errors leaves the previous
+    /// index in place; without a previous index that is an error.
+    public static func openForSearch(index: String, corpus: String) throws -> Outcome {
+        let corpusExists = FileManager.default.fileExists(atPath: corpus)
+        let indexExists = FileManager.default.fileExists(atPath: index)
+        guard corpusExists || indexExists else { throw IndexError.missing(path: index) }
+        guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: false)) }
+
+        let store = try IndexStore(path: index)
+        let fingerprint = CorpusFingerprint.compute(at: corpus)
+        let (stored, tokenizer, entries) = try store.read { db in
+            (try IndexStore.meta(db, "corpus_fingerprint"), try IndexStore.meta(db, "tokenizer_version"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
+        }
+        if indexExists && stored == fingerprint && tokenizer == IndexStore.tokenizerVersion {
+            return Outcome(store: store)
+        }
+        let loaded = CorpusLoader.load(at: corpus)
+        if !loaded.errors.isEmpty {
+            if indexExists && entries > 0 { return Outcome(store: store, problems: loaded.problems) }
+            throw IndexError.corpus(loaded.problems)
+        }
+        let summary = try Indexer.index(loaded, into: store, fingerprint: fingerprint)
+        return Outcome(store: store, summary: summary, problems: loaded.problems)
+    }
+}

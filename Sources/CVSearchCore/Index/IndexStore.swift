@@ -1,0 +1,149 @@
+import CFTS5
+import Foundation
+import GRDB
+
+/// The index database: an `entry` table with the entries' fields and an external-content FTS5
+/// table `entry_fts(title, tags, body)` tokenized by ``CVSearchTokenizer``, kept in sync by
+/// triggers. Opened through a GRDB `DatabasePool` (WAL): readers see a consistent snapshot
+/// while ``Indexer`` writes, and every change of a re-index lands in one transaction.
+public final class IndexStore: Sendable {
+    /// Version of the tables' layout. Different from the stored value: the index is rebuilt.
+    public static let schemaVersion = 1
+
+    /// The token stream's version plus the ICU version (segmentation changes with ICU's data).
+    public static var tokenizerVersion: String { "\(Analyzer.version)/icu\(Analyzer.icuVersion)" }
+
+    /// The database file.
+    public let path: String
+    /// The connections. Reads go through `pool.read`, writes through ``Indexer``.
+    public let pool: DatabasePool
+
+    /// Opens (and with `readonly == false`, creates) the index at `path`.
+    public init(path: String, readonly: Bool = false) throws {
+        self.path = path
+        if !readonly {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw IndexError.notWritable(path: path, reason: "cannot create the folder \(folder): \(error.localizedDescription)")
+                }
+            }
+        } else if !FileManager.default.fileExists(atPath: path) {
+            throw IndexError.missing(path: path)
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.configuration(readonly: readonly))
+            if !readonly { try pool.write { db in try Self.createSchema(db) } }
+        } catch let error as DatabaseError {
+            throw IndexError(opening: path, error)
+        }
+    }
+
+    /// The GRDB configuration of every connection: the tokenizer and ranking functions
+    /// registered, and a busy timeout so a reader or a second indexer waits instead of failing.
+    public static func configuration(readonly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readonly
+        config.busyMode = .timeout(30)
+        config.label = "cvsearch"
+        config.prepareDatabase { db in
+            db.add(tokenizer: CVSearchTokenizer.self)
+            let rc = cvs_register_rank(UnsafeMutableRawPointer(db.sqliteConnection))
+            if rc != 0 {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register the cvsrank function")
+            }
+        }
+        return config
+    }
+
+    /// Creates the tables if they are missing (a new index).
+    static func createSchema(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+        guard try !db.tableExists("entry") else { return }
+        try db.create(table: "entry") { t in
+            t.primaryKey("docid", .integer)
+            t.column("id", .text).notNull().unique()
+            t.column("type", .text).notNull()
+            t.column("title", .text).notNull()
+            t.column("tags", .text).notNull()  // one tag per line
+            t.column("body", .text).notNull()
+            t.column("url", .text)
+            t.column("lang", .text).notNull()
+            t.column("date", .text)
+            t.column("firstYear", .integer)
+            t.column("lastYear", .integer)
+            t.column("source", .text).notNull()
+            t.column("hash", .text).notNull()
+        }
+        try createFTS(db)
+        try setMeta(db, "schema_version", "\(schemaVersion)")
+        try setMeta(db, "tokenizer_version", tokenizerVersion)
+    }
+
+    static func createFTS(_ db: Database) throws {
+        try db.create(virtualTable: "entry_fts", using: FTS5()) { t in
+            t.synchronize(withTable: "entry")
+            t.tokenizer = CVSearchTokenizer.tokenizerDescriptor()
+            t.column("title")
+            t.column("tags")
+            t.column("body")
+        }
+    }
+
+    static func dropFTS(_ db: Database) throws {
+        try db.dropFTS5SynchronizationTriggers(forTable: "entry_fts")
+        try db.execute(sql: "DROP TABLE IF EXISTS entry_fts")
+    }
+
+    static func meta(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    static func setMeta(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    /// Facts about the index, for `/healthz` and the CLI.
+    public func info() throws -> IndexInfo {
+        try read { db in try IndexInfo(db) }
+    }
+
+    /// Runs a read in a snapshot, mapping SQLite errors (a corrupted file, say) to ``IndexError``.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as DatabaseError {
+            throw IndexError(reading: path, error)
+        }
+    }
+
+    /// The async form of ``read(_:)``, which does not block a thread of the caller's executor.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as DatabaseError {
+            throw IndexError(reading: path, error)
+        }
+    }
+}
+
+/// What the index says about itself.
+public struct IndexInfo: Sendable, Codable, Equatable {
+    public var entries: Int
+    /// When the content last changed (ISO 8601), if it ever did.
+    public var builtAt: String?
+    public var tokenizerVersion: String
+    public var schemaVersion: Int
+    /// Changes whenever the indexed content changes: the HTTP layer's ETag.
+    public var contentVersion: String
+
+    init(_ db: Database) throws {
+        entries = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0
+        builtAt = try IndexStore.meta(db, "built_at")
+        tokenizerVersion = try IndexStore.meta(db, "tokenizer_version") ?? "unknown"
+        schemaVersion = Int(try IndexStore.meta(db, "schema_version") ?? "0") ?? 0
+        contentVersion = try IndexStore.meta(db, "content_version") ?? "0"
+    }
+}

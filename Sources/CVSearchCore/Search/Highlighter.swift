@@ -1,0 +1,284 @@
+/// Finds where a query's units match in a text, and cuts snippets around the densest matches.
+///
+/// Matching re-runs the ``Analyzer`` over the text (documents are short, and this runs only
+/// for the hits returned), so it sees exactly the tokens FTS5 indexed, with their byte ranges:
+/// a match on a colocated part marks just that part (`qwen` marks `Qwen` in `Qwen2.5-7b`), a
+/// Han phrase marks its characters, and a Traditional query marks the Simplified text it found.
+struct Highlighter {
+    /// A query unit's alternative as token sets per position (colocated query tokens are
+    /// alternatives), the last position possibly a prefix.
+    struct Pattern {
+        var unit: Int
+        var positions: [Set<String>]
+        var prefixLast: Bool
+    }
+
+    /// A marked byte range of the text and the units it matched.
+    struct Span: Equatable {
+        var start: Int
+        var end: Int
+        var units: Set<Int>
+    }
+
+    let patterns: [Pattern]
+    private let byFirstToken: [String: [Int]]
+    private let prefixPatterns: [Int]
+
+    init(units: [QueryUnit], analyzer: Analyzer) {
+        var patterns: [Pattern] = []
+        for (index, unit) in units.enumerated() {
+            for alternative in unit.alternatives {
+                var positions: [Set<String>] = []
+                for token in analyzer.tokens(alternative.text, mode: alternative.prefix ? .prefixQuery : .query) {
+                    if token.colocated, !positions.isEmpty {
+                        positions[positions.count - 1].insert(token.text)
+                    } else {
+                        positions.append([token.text])
+                    }
+                }
+                guard !positions.isEmpty else { continue }
+                patterns.append(Pattern(unit: index, positions: positions, prefixLast: alternative.prefix))
+            }
+        }
+        self.patterns = patterns
+        var byFirst: [String: [Int]] = [:]
+        var prefix: [Int] = []
+        for (index, pattern) in patterns.enumerated() {
+            if pattern.prefixLast && pattern.positions.count == 1 {
+                prefix.append(index)
+            } else {
+                for token in pattern.positions[0] { byFirst[token, default: []].append(index) }
+            }
+        }
+        byFirstToken = byFirst
+        prefixPatterns = prefix
+    }
+
+    /// The matched spans of `text`, sorted and merged where they overlap or touch.
+    func spans(in text: String, analyzer: Analyzer) -> [Span] {
+        guard !patterns.isEmpty else { return [] }
+        // Document tokens grouped by position.
+        var positions: [[Token]] = []
+        for token in analyzer.tokens(text, mode: .document) {
+            if token.colocated, !positions.isEmpty {
+                positions[positions.count - 1].append(token)
+            } else {
+                positions.append([token])
+            }
+        }
+        var found: [Span] = []
+        for p in positions.indices {
+            var candidates = Set<Int>()
+            for token in positions[p] {
+                if let list = byFirstToken[token.text] { candidates.formUnion(list) }
+            }
+            candidates.formUnion(prefixPatterns)
+            for index in candidates {
+                if let span = match(patterns[index], at: p, in: positions) { found.append(span) }
+            }
+        }
+        return merge(found)
+    }
+
+    private func match(_ pattern: Pattern, at p: Int, in positions: [[Token]]) -> Span? {
+        let count = pattern.positions.count
+        guard p + count <= positions.count else { return nil }
+        var start = 0, end = 0
+        for j in 0..<count {
+            let wanted = pattern.positions[j]
+            let isPrefix = pattern.prefixLast && j == count - 1
+            // The shortest matching token: a part rather than its whole word.
+            var best: Token?
+            for token in positions[p + j] {
+                let ok = isPrefix ? wanted.contains(where: { token.text.hasPrefix($0) }) : wanted.contains(token.text)
+                if ok && (best == nil || token.end - token.start < best!.end - best!.start) { best = token }
+            }
+            guard let best else { return nil }
+            if j == 0 { start = best.start }
+            end = max(end, best.end)
+        }
+        return Span(start: start, end: end, units: [pattern.unit])
+    }
+
+    private func merge(_ spans: [Span]) -> [Span] {
+        var result: [Span] = []
+        for span in spans.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
+            if var last = result.last, span.start <= last.end {
+                last.end = max(last.end, span.end)
+                last.units.formUnion(span.units)
+                result[result.count - 1] = last
+            } else {
+                result.append(span)
+            }
+        }
+        return result
+    }
+
+    // MARK: - Output
+
+    /// `text` with `<mark>` around the spans, HTML-escaped (safe to insert as HTML).
+    static func formatted(_ text: String, spans: [Span]) -> String {
+        formatted(Array(text.utf8), 0, text.utf8.count, spans: spans, collapse: false)
+    }
+
+    /// A window of about `width` columns (a CJK character is two) around the densest cluster of
+    /// matches: plain text and the same text with `<mark>`s. `…` marks a cut.
+    static func snippet(_ text: String, spans: [Span], width: Int = 160) -> (plain: String, formatted: String) {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { return ("", "") }
+        var from = 0
+        if !spans.isEmpty {
+            // Densest window: most distinct units, then most spans, then earliest.
+            var best = (score: -1, index: 0)
+            for i in spans.indices {
+                var units = Set<Int>()
+                var j = i
+                while j < spans.count && columns(bytes, spans[i].start, spans[j].end) <= width * 4 / 5 {
+                    units.formUnion(spans[j].units)
+                    j += 1
+                }
+                let score = units.count * 1000 + (j - i)
+                if score > best.score { best = (score, i) }
+            }
+            from = contextStart(bytes, before: spans[best.index].start, columns: width / 6)
+        }
+        let to = windowEnd(bytes, from: from, columns: width)
+        let inside = spans.filter { $0.end > from && $0.start < to }
+        var plain = String(decoding: bytes[from..<to], as: UTF8.self)
+        plain = collapseWhitespace(plain)
+        var marked = formatted(bytes, from, to, spans: inside, collapse: true)
+        if from > 0 {
+            plain = "…" + plain
+            marked = "…" + marked
+        }
+        if to < bytes.count {
+            plain += "…"
+            marked += "…"
+        }
+        return (plain, marked)
+    }
+
+    private static func formatted(_ bytes: [UInt8], _ from: Int, _ to: Int, spans: [Span], collapse: Bool) -> String {
+        var out = ""
+        var i = from
+        func append(_ a: Int, _ b: Int) {
+            guard a < b else { return }
+            var piece = escapeHTML(String(decoding: bytes[a..<b], as: UTF8.self))
+            if collapse { piece = collapseWhitespace(piece, trim: false) }
+            out += piece
+        }
+        for span in spans {
+            let s = max(span.start, from), e = min(span.end, to)
+            guard s < e, s >= i else { continue }
+            append(i, s)
+            out += "<mark>"
+            append(s, e)
+            out += "</mark>"
+            i = e
+        }
+        append(i, to)
+        return collapse ? out.trimmingWhitespace() : out
+    }
+
+    /// Display columns of bytes[a..<b]: 2 for wide (CJK) characters, 1 for others.
+    static func columns(_ bytes: [UInt8], _ a: Int, _ b: Int) -> Int {
+        var n = 0
+        var i = a
+        bytes.withUnsafeBufferPointer { buffer in
+            while i < b {
+                let (value, length) = UTF8Scalars.decode(buffer.baseAddress!, i, buffer.count)
+                n += isWide(value) ? 2 : 1
+                i += length
+            }
+        }
+        return n
+    }
+
+    static func isWide(_ v: UInt32) -> Bool {
+        (v >= 0x1100 && v <= 0x115F) || (v >= 0x2E80 && v <= 0xA4CF) || (v >= 0xAC00 && v <= 0xD7A3)
+            || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0xFE30 && v <= 0xFE4F) || (v >= 0xFF00 && v <= 0xFF60)
+            || (v >= 0xFFE0 && v <= 0xFFE6) || v >= 0x1F300
+    }
+
+    /// Where a snippet starts: up to `columns` before `offset`, at the best break found: a line
+    /// start, then just after sentence punctuation, then a word start, then a CJK character.
+    private static func contextStart(_ bytes: [UInt8], before offset: Int, columns limit: Int) -> Int {
+        var i = offset
+        var used = 0
+        var best = (priority: 0, offset: offset)
+        func consider(_ priority: Int, _ at: Int) { if priority >= best.priority { best = (priority, at) } }
+        while i > 0 {
+            var j = i - 1
+            while j > 0 && bytes[j] & 0xC0 == 0x80 { j -= 1 }
+            if bytes[j] == 0x0A { return i }  // the start of the line
+            let value = bytes.withUnsafeBufferPointer { UTF8Scalars.decode($0.baseAddress!, j, $0.count).value }
+            used += isWide(value) ? 2 : 1
+            if used > limit { break }
+            switch value {
+            case 0x3002, 0xFF0C, 0xFF1B, 0xFF1A, 0xFF01, 0xFF1F, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x2E:
+                if i < offset { consider(3, i) }  // after 。，；：！？ , ; : ! ? .
+            case 0x20:
+                consider(2, i)
+            default:
+                if isWide(value) { consider(1, j) }
+            }
+            i = j
+        }
+        if i == 0 { return 0 }
+        return best.offset
+    }
+
+    /// Where a snippet of `columns` starting at `from` ends: at a character boundary,
+    /// preferably after a space or CJK character near the end.
+    private static func windowEnd(_ bytes: [UInt8], from: Int, columns limit: Int) -> Int {
+        var i = from
+        var used = 0
+        var lastBreak = -1
+        while i < bytes.count {
+            let (value, length) = bytes.withUnsafeBufferPointer { UTF8Scalars.decode($0.baseAddress!, i, $0.count) }
+            used += isWide(value) ? 2 : 1
+            if used > limit { return lastBreak > from + (i - from) * 3 / 4 ? lastBreak : i }
+            if value == 0x20 || value == 0x0A || isWide(value) { lastBreak = value == 0x20 || value == 0x0A ? i : i + length }
+            i += length
+        }
+        return bytes.count
+    }
+
+    static func collapseWhitespace(_ s: String, trim: Bool = true) -> String {
+        var out = ""
+        var space = false
+        for c in s {
+            if c.isWhitespace {
+                space = true
+            } else {
+                if space && (!out.isEmpty || !trim) { out.append(" ") }
+                space = false
+                out.append(c)
+            }
+        }
+        if space && !trim { out.append(" ") }
+        return out
+    }
+
+    static func escapeHTML(_ s: String) -> String {
+        guard s.contains(where: { "<>&\"'".contains($0) }) else { return s }
+        var out = ""
+        for c in s {
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,302 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The one search API, shared by the CLI and the HTTP endpoint.
+///
+/// A search parses the query (``QueryParser``), plans FTS5 expressions for each level of
+/// relaxation (``QueryPlan``), and runs them in one read snapshot of the index:
+///
+/// 1. **strict**: all terms, a Han term as an exact phrase, ranked by `cvsrank` (BM25F over
+///    title, tags and body, plus proximity of the terms, with exact matches weighted above
+///    prefix matches);
+/// 2. **relaxed**, only while fewer than a page of hits were found: Han terms as ICU words;
+/// 3. **partial**, only while still fewer than a page: entries matching some of the terms, the
+///    most first, marked `partial` with their `missingTerms`.
+///
+/// Snippets and highlights are computed only for the hits returned.
+public final class SearchService: Sendable {
+    public let store: IndexStore
+    private let analyzers = AnalyzerPool()
+
+    public init(store: IndexStore) {
+        self.store = store
+    }
+
+    /// Searches, blocking the calling thread for the read (the CLI).
+    public func search(_ request: SearchRequest) throws -> SearchResponse {
+        let started = ContinuousClock.now
+        let prepared = try prepare(request)
+        var response = try analyzers.with { analyzer in
+            let plan = QueryPlan(prepared, prefix: request.prefix, analyzer: analyzer)
+            return try store.read { db in try Self.execute(plan, request, db, analyzer) }
+        }
+        response.processingTimeMs = Self.milliseconds(since: started)
+        return response
+    }
+
+    /// Searches without blocking the caller's executor (the HTTP server).
+    public func search(_ request: SearchRequest) async throws -> SearchResponse {
+        let started = ContinuousClock.now
+        let prepared = try prepare(request)
+        let analyzers = self.analyzers
+        var response = try await store.read { db in
+            try analyzers.with { analyzer in
+                let plan = QueryPlan(prepared, prefix: request.prefix, analyzer: analyzer)
+                return try Self.execute(plan, request, db, analyzer)
+            }
+        }
+        response.processingTimeMs = Self.milliseconds(since: started)
+        return response
+    }
+
+    private func prepare(_ request: SearchRequest) throws -> ParsedQuery {
+        guard (1...SearchRequest.maxLimit).contains(request.limit) else {
+            throw QueryError.badFilter(field: "limit", value: "\(request.limit)", expected: "1 to \(SearchRequest.maxLimit)")
+        }
+        guard request.offset >= 0 && request.offset <= 10_000 else {
+            throw QueryError.badFilter(field: "offset", value: "\(request.offset)", expected: "0 to 10000")
+        }
+        var query = try QueryParser.parse(request.query)
+        for type in request.types where !type.isEmpty {
+            guard EntryType(rawValue: type.lowercased()) != nil else {
+                throw QueryError.badFilter(field: "type", value: type,
+                                           expected: "one of " + EntryType.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            query.filters.types.append(type.lowercased())
+        }
+        query.filters.langs += request.langs.filter { !$0.isEmpty }.map { $0.lowercased() }
+        return query
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return (ms * 1000).rounded() / 1000
+    }
+
+    // MARK: - Executing a plan
+
+    private struct Level {
+        var name: String
+        var units: [QueryUnit]
+        var any: Bool
+    }
+
+    private struct Row {
+        var docid: Int64
+        var rank: Double
+        var info: String?
+        var level: Int
+        var entry: GRDB.Row
+    }
+
+    static func execute(_ plan: QueryPlan, _ request: SearchRequest, _ db: Database, _ analyzer: Analyzer) throws
+        -> SearchResponse
+    {
+        var notes: [String] = []
+        if !plan.ignored.isEmpty {
+            notes.append("ignored \(plan.ignored.map { "'\($0)'" }.joined(separator: ", ")): nothing searchable in it")
+        }
+        if plan.truncated { notes.append("only the first \(QueryPlan.maxUnits) terms were used") }
+        let filter = FilterSQL(plan.filters)
+        if plan.strict.isEmpty {
+            if !plan.ignored.isEmpty && plan.filters.isEmpty && plan.excluded.isEmpty {
+                return response(request, total: 0, hits: [], notes: notes)
+            }
+            return try browse(plan, request, filter, db, notes: notes)
+        }
+
+        var levels = [Level(name: "strict", units: plan.strict, any: false)]
+        if let relaxed = plan.relaxed { levels.append(Level(name: "relaxed", units: relaxed, any: false)) }
+        if plan.finest.count > 1 { levels.append(Level(name: "partial", units: plan.finest, any: true)) }
+
+        let wanted = request.offset + request.limit
+        var rows: [Row] = []
+        var seen = Set<Int64>()
+        var total = 0
+        var fullMatches = 0
+        for (index, level) in levels.enumerated() {
+            let (match, spec) = plan.expression(level.units, any: level.any)
+            let count = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)",
+                arguments: [match] + filter.arguments) ?? 0
+            total = count
+            if !level.any { fullMatches = count }
+            if rows.count < wanted && count > seen.count {
+                let fetched = try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tags, e.body,
+                               e.url, e.lang, e.date
+                        FROM (SELECT rowid, rank, cvsinfo(entry_fts, ?) AS info FROM entry_fts
+                              WHERE entry_fts MATCH ? AND rank MATCH ?\(filter.sql)
+                              ORDER BY rank LIMIT ?) AS f
+                        JOIN entry e ON e.docid = f.rowid
+                        ORDER BY f.rank, f.rowid
+                        """,
+                    arguments: [spec, match, "cvsrank('\(spec)')"] + filter.arguments + [wanted + seen.count])
+                for row in fetched where rows.count < wanted {
+                    let docid: Int64 = row["docid"]
+                    guard seen.insert(docid).inserted else { continue }
+                    rows.append(Row(docid: docid, rank: row["rank"], info: row["info"], level: index, entry: row))
+                }
+            }
+            if count >= request.limit { break }
+        }
+
+        let page = rows.count > request.offset ? Array(rows[request.offset...]) : []
+        let highlighter = Highlighter(units: plan.finest, analyzer: analyzer)
+        var hits: [SearchHit] = []
+        for row in page {
+            let level = levels[row.level]
+            let info = RowInfo(row.info)
+            let partial = level.any && info.matchedUnits.count < level.units.count
+            var hit = makeHit(row.entry, score: -row.rank, highlighter: highlighter, analyzer: analyzer)
+            if partial {
+                hit.partial = true
+                hit.missingTerms = level.units.indices.filter { !info.matchedUnits.contains($0) }.map { level.units[$0].label }
+            }
+            if request.explain { hit.explain = explanation(info, level: level, score: -row.rank) }
+            hits.append(hit)
+        }
+        if hits.contains(where: \.partial) {
+            let terms = plan.finest.map(\.label).joined(separator: " ")
+            notes.append(
+                fullMatches == 0
+                    ? "no entry matches all of '\(terms)'; showing entries that match some of the terms"
+                    : "only \(fullMatches) entr\(fullMatches == 1 ? "y matches" : "ies match") all of '\(terms)'; the others match some of the terms")
+        }
+        return response(request, total: total, hits: hits, notes: notes)
+    }
+
+    /// A query with filters or exclusions but no terms: the entries that pass, in id order.
+    private static func browse(_ plan: QueryPlan, _ request: SearchRequest, _ filter: FilterSQL, _ db: Database,
+                               notes: [String]) throws -> SearchResponse
+    {
+        var conditions = "1"
+        var arguments = filter.arguments
+        if let exclusion = plan.exclusionExpression {
+            conditions += " AND docid NOT IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)"
+            arguments += [exclusion]
+        }
+        if let tags = plan.tagExpression {
+            conditions += " AND docid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)"
+            arguments += [tags]
+        }
+        let filterSQL = filter.sql.replacingOccurrences(of: " AND rowid IN", with: " AND docid IN")
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE \(conditions)\(filterSQL)",
+                                     arguments: arguments) ?? 0
+        let rows = try GRDB.Row.fetchAll(
+            db, sql: "SELECT * FROM entry WHERE \(conditions)\(filterSQL) ORDER BY id LIMIT ? OFFSET ?",
+            arguments: arguments + [request.limit, request.offset])
+        let highlighter = Highlighter(units: [], analyzer: try Analyzer())
+        let hits = rows.map { makeHit($0, score: 0, highlighter: highlighter, analyzer: nil) }
+        return response(request, total: total, hits: hits, notes: notes)
+    }
+
+    private static func response(_ request: SearchRequest, total: Int, hits: [SearchHit], notes: [String]) -> SearchResponse {
+        SearchResponse(
+            query: request.query, processingTimeMs: 0, limit: request.limit, offset: request.offset,
+            estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil)
+    }
+
+    private static func makeHit(_ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?) -> SearchHit {
+        let title: String = row["title"]
+        let body: String = row["body"]
+        let tags: String = row["tags"]
+        let titleSpans = analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? []
+        let bodySpans = analyzer.map { highlighter.spans(in: body, analyzer: $0) } ?? []
+        let snippet = Highlighter.snippet(body, spans: bodySpans)
+        return SearchHit(
+            id: row["id"], type: row["type"], title: title, url: row["url"], lang: row["lang"],
+            tags: tags.isEmpty ? [] : tags.split(separator: "\n").map(String.init), date: row["date"],
+            snippet: snippet.plain, score: (score * 10_000).rounded() / 10_000, partial: false, missingTerms: nil,
+            formatted: .init(title: Highlighter.formatted(title, spans: titleSpans), snippet: snippet.formatted),
+            explain: nil)
+    }
+
+    private static func explanation(_ info: RowInfo, level: Level, score: Double) -> Explanation {
+        // Phrase numbers follow the order of the units' alternatives in the expression.
+        var phrases: [(unit: Int, alternative: Alternative)] = []
+        for (index, unit) in level.units.enumerated() {
+            for alternative in unit.alternatives { phrases.append((index, alternative)) }
+        }
+        let fieldNames = ["title", "tags", "body"]
+        let terms = level.units.enumerated().map { index, unit -> Explanation.TermMatch in
+            guard let part = info.units[index] else {
+                return .init(term: unit.label, matched: false, kind: nil, matchedAs: nil, fields: [], score: 0)
+            }
+            let alternative = part.phrase < phrases.count ? phrases[part.phrase].alternative : nil
+            let fields = fieldNames.indices.filter { part.columns & (1 << $0) != 0 }.map { fieldNames[$0] }
+            return .init(term: unit.label, matched: true, kind: alternative?.kind,
+                         matchedAs: alternative.map { $0.text + ($0.prefix ? "*" : "") }, fields: fields,
+                         score: (part.score * 10_000).rounded() / 10_000)
+        }
+        return Explanation(level: level.name, terms: terms, proximity: (info.proximity * 10_000).rounded() / 10_000,
+                           total: (score * 10_000).rounded() / 10_000)
+    }
+}
+
+/// The `cvsinfo` text of a row: `mask;proximity;unit:phrase:score:columns|…`.
+struct RowInfo {
+    struct Part {
+        var phrase: Int
+        var score: Double
+        var columns: Int
+    }
+
+    var matchedUnits: Set<Int> = []
+    var proximity = 0.0
+    var units: [Int: Part] = [:]
+
+    init(_ text: String?) {
+        guard let text else { return }
+        let fields = text.split(separator: ";", omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return }
+        proximity = Double(fields[1]) ?? 0
+        for part in fields[2].split(separator: "|") {
+            let values = part.split(separator: ":")
+            guard values.count == 4, let unit = Int(values[0]), let phrase = Int(values[1]) else { continue }
+            matchedUnits.insert(unit)
+            units[unit] = Part(phrase: phrase, score: Double(values[2]) ?? 0, columns: Int(values[3]) ?? 0)
+        }
+    }
+}
+
+/// SQL for the entry-field filters: ` AND rowid IN (SELECT docid FROM entry WHERE …)`.
+struct FilterSQL {
+    var sql = ""
+    var arguments = StatementArguments()
+
+    init(_ filters: SearchFilters) {
+        var conditions: [String] = []
+        func list(_ column: String, _ values: [String], not: Bool) {
+            guard !values.isEmpty else { return }
+            conditions.append("\(column) \(not ? "NOT " : "")IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+            arguments += StatementArguments(values)
+        }
+        list("type", filters.types, not: false)
+        list("type", filters.excludedTypes, not: true)
+        list("lang", filters.langs, not: false)
+        list("lang", filters.excludedLangs, not: true)
+        if !filters.years.isEmpty {
+            conditions.append("(" + filters.years.map { _ in "(firstYear <= ? AND lastYear >= ?)" }.joined(separator: " OR ") + ")")
+            for range in filters.years { arguments += [range.upperBound, range.lowerBound] }
+        }
+        if !conditions.isEmpty {
+            sql = " AND rowid IN (SELECT docid FROM entry WHERE \(conditions.joined(separator: " AND ")))"
+        }
+    }
+}
+
+/// Analyzers for searches: reused, since opening one clones ICU's break iterator.
+final class AnalyzerPool: Sendable {
+    private let free = Mutex<[Analyzer]>([])
+
+    func with<T>(_ body: (Analyzer) throws -> T) throws -> T {
+        let analyzer = try free.withLock { $0.popLast() } ?? Analyzer()
+        defer { free.withLock { if $0.count < 16 { $0.append(analyzer) } } }
+        return try body(analyzer)
+    }
+}

@@ -1,0 +1,1 @@
+// The HTTP layer lives here (see issue 4).
