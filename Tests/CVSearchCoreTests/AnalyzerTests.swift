@@ -10,8 +10,7 @@ struct AnalyzerTests {
         ("Qwen2.5-7b", [
             Token("qwen2.5", 0, 7, position: 0), Token("qwen2.57b", 0, 10, position: 0, colocated: true),
             Token("qwen", 0, 4, position: 0, colocated: true), Token("2.5", 4, 7, position: 0, colocated: true),
-            Token("7b", 8, 10, position: 1), Token("7", 8, 9, position: 1, colocated: true),
-            Token("b", 9, 10, position: 1, colocated: true),
+            Token("7b", 8, 10, position: 1),
         ]),
         ("京东 GPT-4", [
             Token("京", 0, 3, position: 0), Token("京东", 0, 6, position: 0, colocated: true),

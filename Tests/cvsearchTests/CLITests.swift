@@ -66,7 +66,7 @@ struct CLITests {
         let again = try CLI.run(["RAG", "Qwen"], in: folder)
         #expect(again.status == 0 && again.stderr.isEmpty)
         #expect(again.stdout.split(separator: "\n").dropLast() == lines.dropLast())
-        #expect(lines.last?.hasPrefix("1-4 of 4 hits in ") == true)
+        #expect(lines.last?.hasPrefix("1-3 of 3 hits in ") == true)
     }
 
     @Test func jsonOutput() throws {
@@ -103,7 +103,7 @@ struct CLITests {
     @Test func indexCommandIsQuietWhenNothingChanged() throws {
         let folder = try CLI.freshCheckout()
         let first = try CLI.run(["index"], in: folder)
-        #expect(first.status == 0 && first.stdout.hasPrefix("indexed 17 entries: 17 added, 0 updated, 0 removed, 0 unchanged in "))
+        #expect(first.status == 0 && first.stdout.hasPrefix("indexed 17 entries: 17 added, 0 updated, 0 removed, 0 unchanged, glossary updated in "))
         let second = try CLI.run(["index"], in: folder)
         #expect(second.status == 0 && second.stdout.isEmpty && second.stderr.isEmpty)
         let verbose = try CLI.run(["index", "--verbose"], in: folder)

@@ -1,7 +1,8 @@
 import Foundation
 import Yams
 
-/// Reads the corpus: a folder of Markdown files with YAML front matter.
+/// Reads the corpus: a folder of Markdown files with YAML front matter, and the bilingual
+/// glossary `glossary.yaml` beside them (see ``Glossary``).
 ///
 /// ```markdown
 /// ---
@@ -35,6 +36,9 @@ public enum CorpusLoader {
         if !isDirectory.boolValue {
             read(file: path, id: root.deletingPathExtension().lastPathComponent, into: &corpus)
         } else {
+            let (glossary, problems) = Glossary.load(at: (path as NSString).appendingPathComponent(Glossary.fileName))
+            corpus.glossary = glossary
+            corpus.problems += problems
             for relative in markdownFiles(under: root) {
                 let file = (path as NSString).appendingPathComponent(relative)
                 read(file: file, id: String(relative.dropLast((relative as NSString).pathExtension.count + 1)),

@@ -30,10 +30,13 @@ public struct CorpusProblem: Error, Sendable, Equatable, CustomStringConvertible
 /// The result of reading a corpus: entries and every problem found (not just the first).
 public struct Corpus: Sendable {
     public var entries: [Entry]
+    /// The bilingual glossary (`glossary.yaml` at the corpus root), empty when there is none.
+    public var glossary: Glossary
     public var problems: [CorpusProblem]
 
-    public init(entries: [Entry] = [], problems: [CorpusProblem] = []) {
+    public init(entries: [Entry] = [], glossary: Glossary = Glossary(), problems: [CorpusProblem] = []) {
         self.entries = entries
+        self.glossary = glossary
         self.problems = problems
     }
 

@@ -135,7 +135,7 @@ enum FrontMatter {
         return han > 0 && han * 4 >= han + letters ? "zh" : "en"
     }
 
-    private static func describe(_ error: YamlError) -> (Int?, String) {
+    static func describe(_ error: YamlError) -> (Int?, String) {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):

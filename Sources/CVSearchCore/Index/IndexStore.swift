@@ -67,7 +67,8 @@ public final class IndexStore: Sendable {
             t.column("id", .text).notNull().unique()
             t.column("type", .text).notNull()
             t.column("title", .text).notNull()
-            t.column("tags", .text).notNull()  // one tag per line
+            t.column("tags", .text).notNull()  // indexed: the tags and the type, one per line
+            t.column("tagList", .text).notNull()  // shown: the tags, one per line
             t.column("body", .text).notNull()
             t.column("url", .text)
             t.column("lang", .text).notNull()
@@ -77,6 +78,7 @@ public final class IndexStore: Sendable {
             t.column("source", .text).notNull()
             t.column("hash", .text).notNull()
         }
+        try db.execute(sql: "CREATE TABLE glossary(grp INTEGER NOT NULL, term TEXT NOT NULL)")
         try createFTS(db)
         try setMeta(db, "schema_version", "\(schemaVersion)")
         try setMeta(db, "tokenizer_version", tokenizerVersion)
@@ -90,10 +92,13 @@ public final class IndexStore: Sendable {
             t.column("tags")
             t.column("body")
         }
+        // The index's vocabulary, for spelling corrections.
+        try db.execute(sql: "CREATE VIRTUAL TABLE IF NOT EXISTS entry_vocab USING fts5vocab(entry_fts, 'row')")
     }
 
     static func dropFTS(_ db: Database) throws {
         try db.dropFTS5SynchronizationTriggers(forTable: "entry_fts")
+        try db.execute(sql: "DROP TABLE IF EXISTS entry_vocab")
         try db.execute(sql: "DROP TABLE IF EXISTS entry_fts")
     }
 

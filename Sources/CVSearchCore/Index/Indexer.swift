@@ -9,17 +9,20 @@ public struct IndexSummary: Sendable, Equatable, CustomStringConvertible {
     public var unchanged = 0
     /// Whether the whole index was rebuilt (asked for, or a new tokenizer or schema version).
     public var rebuilt = false
+    /// Whether the glossary changed.
+    public var glossaryChanged = false
     public var seconds = 0.0
 
     /// Whether the indexed content changed.
-    public var changed: Bool { added + updated + removed > 0 || rebuilt }
+    public var changed: Bool { added + updated + removed > 0 || rebuilt || glossaryChanged }
     public var entries: Int { added + updated + unchanged }
 
     /// One line: `indexed 17 entries: 2 added, 1 updated, 0 removed, 14 unchanged in 12 ms`.
     public var description: String {
         let ms = Int((seconds * 1000).rounded())
         return "indexed \(entries) entr\(entries == 1 ? "y" : "ies")\(rebuilt ? " (full rebuild)" : ""): "
-            + "\(added) added, \(updated) updated, \(removed) removed, \(unchanged) unchanged in \(ms) ms"
+            + "\(added) added, \(updated) updated, \(removed) removed, \(unchanged) unchanged"
+            + (glossaryChanged ? ", glossary updated" : "") + " in \(ms) ms"
     }
 }
 
@@ -80,11 +83,11 @@ public enum Indexer {
             existing[row["id"]] = (row["docid"], row["hash"])
         }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO entry(id, type, title, tags, body, url, lang, date, firstYear, lastYear, source, hash)
-            VALUES (:id, :type, :title, :tags, :body, :url, :lang, :date, :firstYear, :lastYear, :source, :hash)
+            INSERT INTO entry(id, type, title, tags, tagList, body, url, lang, date, firstYear, lastYear, source, hash)
+            VALUES (:id, :type, :title, :tags, :tagList, :body, :url, :lang, :date, :firstYear, :lastYear, :source, :hash)
             """)
         let update = try db.cachedStatement(sql: """
-            UPDATE entry SET type = :type, title = :title, tags = :tags, body = :body, url = :url, lang = :lang,
+            UPDATE entry SET type = :type, title = :title, tags = :tags, tagList = :tagList, body = :body, url = :url, lang = :lang,
               date = :date, firstYear = :firstYear, lastYear = :lastYear, source = :source, hash = :hash
             WHERE id = :id
             """)
@@ -93,7 +96,8 @@ public enum Indexer {
             seen.insert(entry.id)
             let hash = entry.contentHash
             let arguments: StatementArguments = [
-                "id": entry.id, "type": entry.type, "title": entry.title, "tags": entry.tags.joined(separator: "\n"),
+                "id": entry.id, "type": entry.type, "title": entry.title,
+                "tags": (entry.tags + [entry.type]).joined(separator: "\n"), "tagList": entry.tags.joined(separator: "\n"),
                 "body": entry.body, "url": entry.url, "lang": entry.lang, "date": entry.date,
                 "firstYear": entry.firstYear, "lastYear": entry.lastYear, "source": entry.source, "hash": hash,
             ]
@@ -113,6 +117,18 @@ public enum Indexer {
             try db.execute(sql: "DELETE FROM entry WHERE docid = ?", arguments: [old.docid])
             summary.removed += 1
         }
+        let storedGlossary = try Row.fetchAll(db, sql: "SELECT grp, term FROM glossary ORDER BY rowid")
+        let stored = Dictionary(grouping: storedGlossary, by: { $0["grp"] as Int }).sorted { $0.key < $1.key }
+            .map { $0.value.map { $0["term"] as String } }
+        if stored != corpus.glossary.groups {
+            summary.glossaryChanged = true
+            try db.execute(sql: "DELETE FROM glossary")
+            for (index, group) in corpus.glossary.groups.enumerated() {
+                for term in group {
+                    try db.execute(sql: "INSERT INTO glossary(grp, term) VALUES (?, ?)", arguments: [index, term])
+                }
+            }
+        }
         if summary.changed {
             try IndexStore.setMeta(db, "built_at", ISO8601DateFormatter().string(from: Date()))
             // A version that depends only on the content: equal content, equal ETag.
@@ -122,6 +138,7 @@ public enum Indexer {
                 version.combine(row["hash"] as String)
             }
             version.combine(IndexStore.tokenizerVersion)
+            for group in corpus.glossary.groups { version.combine(group.joined(separator: "\u{1F}") + "\u{1E}") }
             try IndexStore.setMeta(db, "content_version", version.hex)
             try db.execute(sql: "INSERT INTO entry_fts(entry_fts) VALUES('optimize')")
         }

@@ -62,17 +62,38 @@ struct QueryPlan: Sendable {
 
     /// The finest units: what partial matching counts and what highlighting marks.
     var finest: [QueryUnit] { relaxed ?? strict }
+    /// Spelling corrections used: term as typed → the best correction.
+    var corrections: [(term: String, correction: String)] = []
+    /// Glossary expansions used: term → equivalent terms also searched.
+    var expansions: [String: [String]] = [:]
 
-    init(_ query: ParsedQuery, prefix: Bool, analyzer: Analyzer) {
+    init(_ query: ParsedQuery, prefix: Bool, analyzer: Analyzer, context: QueryContext) throws {
         filters = query.filters
-        let lastIndex = query.groups.indices.last
+        let groups = query.groups
+        let prefixIndex = prefix && !query.endsWithSpace ? groups.count - 1 : -1
         var split: [[QueryUnit]?] = []
-        for (index, group) in query.groups.enumerated() {
+        var i = 0
+        while i < groups.count {
             if strict.count >= Self.maxUnits {
                 truncated = true
                 break
             }
-            let isLast = index == lastIndex && prefix && !query.endsWithSpace
+            // A run of terms that is a glossary member (`customer service`) is one unit.
+            if let (length, members) = Self.glossaryPhrase(groups, at: i, context.glossary) {
+                let text = groups[i..<(i + length)].map { $0[0].text }.joined(separator: " ")
+                var unit = QueryUnit(label: text, alternatives: [Alternative(text: text)])
+                if i + length - 1 == prefixIndex, analyzer.querySegments(text).last?.kind == .word {
+                    unit.alternatives.append(Alternative(text: text, prefix: true, kind: .prefix))
+                }
+                unit.alternatives += members.map { Alternative(text: $0, kind: .glossary) }
+                expansions[text] = members
+                strict.append(unit)
+                split.append(nil)
+                i += length
+                continue
+            }
+            let group = groups[i]
+            let isLast = i == prefixIndex
             var unit = QueryUnit(label: group.map(\.text).joined(separator: " OR "), alternatives: [])
             var pieces: [QueryUnit] = []
             for term in group {
@@ -85,13 +106,27 @@ struct QueryPlan: Sendable {
                 if isLast && !term.quoted && lastSegment.kind == .word {
                     unit.alternatives.append(Alternative(text: term.text, prefix: true, kind: .prefix))
                 }
-                pieces = Self.pieces(of: segments, prefixLast: isLast && !term.quoted)
+                if !term.quoted {
+                    let found = try Self.corrections(term.text, segments, isLast: isLast, analyzer, context)
+                    if let best = found.first { corrections.append((term.text, best)) }
+                    unit.alternatives += found.map { Alternative(text: $0, kind: .typo) }
+                    if group.count > 1 {
+                        let members = context.glossary.equivalents(of: term.text)
+                        if !members.isEmpty { expansions[term.text] = members }
+                        unit.alternatives += members.map { Alternative(text: $0, kind: .glossary) }
+                    }
+                }
+                pieces = self.pieces(of: segments, prefixLast: isLast && !term.quoted, context.glossary)
             }
-            guard !unit.alternatives.isEmpty else { continue }
+            guard !unit.alternatives.isEmpty else {
+                i += 1
+                continue
+            }
             strict.append(unit)
             // Only a lone unquoted term is split (an OR group or a phrase stays whole).
             let splittable = group.count == 1 && !group[0].quoted && pieces.count > 1
             split.append(splittable ? pieces : nil)
+            i += 1
         }
         if split.contains(where: { $0 != nil }) {
             relaxed = zip(strict, split).flatMap { unit, pieces in pieces ?? [unit] }
@@ -101,23 +136,81 @@ struct QueryPlan: Sendable {
         }
     }
 
-    /// A term's segments as separate units: word chains, and Han runs cut into ICU words.
-    private static func pieces(of segments: [Analyzer.QuerySegment], prefixLast: Bool) -> [QueryUnit] {
+    /// The longest run of lone unquoted terms starting at `index` that is a glossary member.
+    private static func glossaryPhrase(_ groups: [[ParsedQuery.Term]], at index: Int, _ glossary: Glossary)
+        -> (length: Int, members: [String])?
+    {
+        guard !glossary.groups.isEmpty else { return nil }
+        var length = min(glossary.longestMember, groups.count - index)
+        while length >= 1 {
+            let run = groups[index..<(index + length)]
+            if run.allSatisfy({ $0.count == 1 && !$0[0].quoted }) {
+                let members = glossary.equivalents(of: run.map { $0[0].text }.joined(separator: " "))
+                if !members.isEmpty { return (length, members) }
+            }
+            length -= 1
+        }
+        return nil
+    }
+
+    /// Spelling corrections for a Latin word of 5+ letters (1 edit; 2 from 9 letters) that is
+    /// not in the index (nor, for the last term, a prefix of a word in it). Words with digits,
+    /// shorter words and Han text are never corrected.
+    private static func corrections(
+        _ text: String, _ segments: [Analyzer.QuerySegment], isLast: Bool, _ analyzer: Analyzer,
+        _ context: QueryContext
+    ) throws -> [String] {
+        guard segments.count == 1, segments[0].kind == .word, segments[0].words.count == 1 else { return [] }
+        let word = segments[0].words[0]
+        let bytes = Array(word.utf8)
+        guard bytes.count >= 5, bytes.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else { return [] }
+        for token in analyzer.tokens(text, mode: .query) where try context.contains(token.text) { return [] }
+        if isLast, try context.hasPrefix(word) { return [] }
+        return try context.latinWords().corrections(of: word, maxDistance: bytes.count >= 9 ? 2 : 1)
+    }
+
+    /// A term's segments as separate units: word chains, and Han runs cut into words, glossary
+    /// members first (the glossary as a user dictionary: `京东客服` → `京东`, `客服`), else ICU's
+    /// dictionary words. Pieces that are glossary members get their equivalents.
+    private mutating func pieces(of segments: [Analyzer.QuerySegment], prefixLast: Bool, _ glossary: Glossary)
+        -> [QueryUnit]
+    {
         var units: [QueryUnit] = []
+        var found: [String: [String]] = [:]
+        func add(_ text: String, prefix: Bool) {
+            var unit = QueryUnit(label: text, alternatives: [Alternative(text: text)])
+            if prefix { unit.alternatives.append(Alternative(text: text, prefix: true, kind: .prefix)) }
+            let members = glossary.equivalents(of: text)
+            if !members.isEmpty { found[text] = members }
+            unit.alternatives += members.map { Alternative(text: $0, kind: .glossary) }
+            units.append(unit)
+        }
         for (index, segment) in segments.enumerated() {
             switch segment.kind {
             case .word:
-                var unit = QueryUnit(label: segment.text, alternatives: [Alternative(text: segment.text)])
-                if prefixLast && index == segments.count - 1 {
-                    unit.alternatives.append(Alternative(text: segment.text, prefix: true, kind: .prefix))
-                }
-                units.append(unit)
+                add(segment.text, prefix: prefixLast && index == segments.count - 1)
             case .cjk:
+                let characters = Array(segment.words.joined())
+                var boundaries = Set<Int>()
+                var offset = 0
                 for word in segment.words {
-                    units.append(QueryUnit(label: word, alternatives: [Alternative(text: word)]))
+                    offset += word.count
+                    boundaries.insert(offset)
+                }
+                var p = 0
+                while p < characters.count {
+                    var length = min(glossary.longestHanMember, characters.count - p)
+                    while length >= 2 && glossary.equivalents(of: String(characters[p..<(p + length)])).isEmpty { length -= 1 }
+                    if length < 2 {
+                        length = 1
+                        while p + length < characters.count && !boundaries.contains(p + length) { length += 1 }
+                    }
+                    add(String(characters[p..<(p + length)]), prefix: false)
+                    p += length
                 }
             }
         }
+        if units.count > 1 { expansions.merge(found) { a, _ in a } }
         return units
     }
 

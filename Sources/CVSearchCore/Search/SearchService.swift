@@ -18,6 +18,7 @@ import Synchronization
 public final class SearchService: Sendable {
     public let store: IndexStore
     private let analyzers = AnalyzerPool()
+    private let cache = Mutex<IndexData?>(nil)
 
     public init(store: IndexStore) {
         self.store = store
@@ -27,10 +28,7 @@ public final class SearchService: Sendable {
     public func search(_ request: SearchRequest) throws -> SearchResponse {
         let started = ContinuousClock.now
         let prepared = try prepare(request)
-        var response = try analyzers.with { analyzer in
-            let plan = QueryPlan(prepared, prefix: request.prefix, analyzer: analyzer)
-            return try store.read { db in try Self.execute(plan, request, db, analyzer) }
-        }
+        var response = try store.read { db in try self.run(prepared, request, db) }
         response.processingTimeMs = Self.milliseconds(since: started)
         return response
     }
@@ -39,15 +37,37 @@ public final class SearchService: Sendable {
     public func search(_ request: SearchRequest) async throws -> SearchResponse {
         let started = ContinuousClock.now
         let prepared = try prepare(request)
-        let analyzers = self.analyzers
-        var response = try await store.read { db in
-            try analyzers.with { analyzer in
-                let plan = QueryPlan(prepared, prefix: request.prefix, analyzer: analyzer)
-                return try Self.execute(plan, request, db, analyzer)
-            }
-        }
+        var response = try await store.read { db in try self.run(prepared, request, db) }
         response.processingTimeMs = Self.milliseconds(since: started)
         return response
+    }
+
+    /// Plans and runs a query in one read snapshot.
+    private func run(_ query: ParsedQuery, _ request: SearchRequest, _ db: Database) throws -> SearchResponse {
+        let data = try indexData(db)
+        return try analyzers.with { analyzer in
+            let plan = try QueryPlan(query, prefix: request.prefix, analyzer: analyzer, context: QueryContext(db, data: data))
+            var response = try Self.execute(plan, request, db, analyzer)
+            if !plan.corrections.isEmpty {
+                var corrected = request.query
+                for (term, correction) in plan.corrections {
+                    if let range = corrected.range(of: term) { corrected.replaceSubrange(range, with: correction) }
+                }
+                response.correctedQuery = corrected
+                response.notes.insert("showing results for '\(corrected)'", at: 0)
+            }
+            if !plan.expansions.isEmpty { response.expandedTerms = plan.expansions }
+            return response
+        }
+    }
+
+    /// The glossary and vocabulary of the index, reloaded when its content version changes.
+    private func indexData(_ db: Database) throws -> IndexData {
+        let version = try IndexStore.meta(db, "content_version") ?? "0"
+        if let cached = cache.withLock({ $0 }), cached.version == version { return cached }
+        let loaded = try IndexData(db, version: version)
+        cache.withLock { $0 = loaded }
+        return loaded
     }
 
     private func prepare(_ request: SearchRequest) throws -> ParsedQuery {
@@ -127,7 +147,7 @@ public final class SearchService: Sendable {
                 let fetched = try GRDB.Row.fetchAll(
                     db,
                     sql: """
-                        SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tags, e.body,
+                        SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tagList, e.body,
                                e.url, e.lang, e.date
                         FROM (SELECT rowid, rank, cvsinfo(entry_fts, ?) AS info FROM entry_fts
                               WHERE entry_fts MATCH ? AND rank MATCH ?\(filter.sql)
@@ -204,7 +224,7 @@ public final class SearchService: Sendable {
     private static func makeHit(_ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?) -> SearchHit {
         let title: String = row["title"]
         let body: String = row["body"]
-        let tags: String = row["tags"]
+        let tags: String = row["tagList"]
         let titleSpans = analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? []
         let bodySpans = analyzer.map { highlighter.spans(in: body, analyzer: $0) } ?? []
         let snippet = Highlighter.snippet(body, spans: bodySpans)

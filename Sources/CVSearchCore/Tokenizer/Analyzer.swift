@@ -52,8 +52,9 @@ public struct AnalyzerError: Error, CustomStringConvertible {
 ///    bigram of it and the next one. A query for a Han word becomes the phrase of its bigrams
 ///    (`知识图谱` → `知识 识图 图谱`), or its single character: an exact substring match,
 ///    whatever ICU's dictionary knows, with short posting lists for the bigrams.
-/// 4. **Latin words** are indexed whole (`qwen2.5`), with colocated parts at letter/digit and
-///    punctuation boundaries (`qwen`, `2.5`; `pku`, `edu`, `cn`), hyphenated compounds with a
+/// 4. **Latin words** are indexed whole (`qwen2.5`), with colocated parts (of two characters or
+///    more) at letter/digit and punctuation boundaries (`qwen`, `2.5`; `pku`, `edu`, `cn`),
+///    hyphenated compounds with a
 ///    colocated join (`GPT-4` → `gpt`, `4` and `gpt4`), and English stems from FTS5's own
 ///    porter stemmer, stored as `~stem` so they never collide with a real word.
 ///
@@ -61,7 +62,7 @@ public struct AnalyzerError: Error, CustomStringConvertible {
 /// tokenizer instance owns one, and ``SearchService`` keeps a small pool.
 public final class Analyzer: @unchecked Sendable {
     /// Version of the token stream. Stored in the index: a different value forces a rebuild.
-    public static let version = 1
+    public static let version = 2
 
     /// Words longer than this (in folded bytes) are truncated, identically in documents and queries.
     static let maxTokenBytes = 120
@@ -390,13 +391,13 @@ public final class Analyzer: @unchecked Sendable {
                 }
                 splitParts(u.from..<u.to)
                 if parts.count > 1 {
-                    for part in parts {
+                    for part in parts where part.count > 1 {  // a lone letter or digit is noise
                         try emit(part, foldedStart[part.lowerBound], foldedEnd[part.upperBound - 1], colocated: true, sink)
                     }
                 }
                 try emitStem(of: u.from..<u.to, u.start, u.end, query: false, sink)
                 if parts.count > 1 {
-                    for part in parts {
+                    for part in parts where part.count > 1 {
                         try emitStem(of: part, foldedStart[part.lowerBound], foldedEnd[part.upperBound - 1], query: false, sink)
                     }
                 }
