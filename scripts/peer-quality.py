@@ -163,9 +163,9 @@ def run_peer(peer, peers_dir, corpus_jsonl, queries, tmp, timeout):
             break
         err = (p.stderr.strip().splitlines() or ["(no stderr)"])[-1]
         if "ModuleNotFoundError" in p.stderr or "ImportError" in p.stderr:
-            return None, [f"skipped: {err}"]
+            return None, [f"skipped: {err}"]  # a dependency the pre-check did not see
         if not in_query(p.stderr):
-            return None, [f"failed before its first query (build/open): {err}"]
+            return None, [f"FAILED before its first query (build/open): {err}"]
         if not rest:
             break
         bad = rest[0]  # the driver prints in order, so the crash came on the first missing query
@@ -240,7 +240,7 @@ def report(engines, queries, categories, skipped, extra_notes, ndocs, binary):
     out.append("")
     out.append("s@1 = success@1 (first hit relevant); nDCG@10, MRR and s@1 on the right are over all queries.")
     for peer, why in skipped:
-        out.append(f"- {peer}: skipped ({why})")
+        out.append(f"- {peer}: {why}")
     for line in extra_notes:
         out.append(f"- {line}")
 
@@ -308,20 +308,20 @@ def main():
         for peer in (a.peers.split(",") if a.peers else PEERS):
             why = peer_missing(peer, peers_dir)
             if why:
-                skipped.append((PEER_LABEL.get(peer, peer), why))
+                skipped.append((PEER_LABEL.get(peer, peer), f"skipped: {why}"))
                 print(f"{peer}: skipped ({why})", file=sys.stderr)
                 continue
             t0 = time.time()
             run, pnotes = run_peer(peer, peers_dir, corpus_jsonl, queries, tmp, a.timeout)
             shutil.rmtree(os.path.join("/tmp/peers/idx", f"{peer}-{corpus_name}"), ignore_errors=True)
-            if run is None:
+            if run is None:  # pnotes = ["skipped: ..."] or ["FAILED ..."]
                 skipped.append((PEER_LABEL.get(peer, peer), "; ".join(pnotes)))
                 print(f"{peer}: {'; '.join(pnotes)}", file=sys.stderr)
                 continue
             engines[PEER_LABEL.get(peer, peer)] = run
             notes += [f"{PEER_LABEL.get(peer, peer)}: {n}" for n in pnotes]
             print(f"{peer}: {len(run)} queries in {time.time() - t0:.1f}s", file=sys.stderr)
-        skipped.append(("Pagefind", "not run: needs npm, unreachable here"))
+        skipped.append(("Pagefind", "skipped: not run by this script (needs npm, unreachable here)"))
         with open(os.path.join(tmp, "runs.json"), "w", encoding="utf-8") as f:
             json.dump(engines, f, ensure_ascii=False, indent=1)
     finally:
