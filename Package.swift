@@ -82,6 +82,15 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .executableTarget(
+            name: "cvsearch-bench",
+            dependencies: [
+                "CVSearchCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "CVSearchCoreTests",
             dependencies: ["CVSearchCore", .product(name: "GRDB", package: "GRDB.swift")],

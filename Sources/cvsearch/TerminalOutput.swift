@@ -43,8 +43,9 @@ struct TerminalOutput {
     func render(_ response: SearchResponse) -> String {
         var out = ""
         for note in response.notes { out += style("note: \(note)", "2") + "\n" }
-        for (term, equivalents) in (response.expandedTerms ?? [:]).sorted(by: { $0.key < $1.key }) {
-            out += style("note: '\(term)' also matches \(equivalents.map { "'\($0)'" }.joined(separator: ", "))", "2") + "\n"
+        if let expanded = response.expandedTerms, !expanded.isEmpty {
+            let list = expanded.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value.joined(separator: ", "))" }
+            out += style("note: also searched: " + list.joined(separator: "; "), "2") + "\n"
         }
         if response.hits.isEmpty {
             out += "no hits for '\(response.query)'\n"

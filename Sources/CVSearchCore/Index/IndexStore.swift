@@ -103,7 +103,7 @@ public final class IndexStore: Sendable {
     }
 
     static func meta(_ db: Database, _ key: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key])
     }
 
     static func setMeta(_ db: Database, _ key: String, _ value: String) throws {

@@ -23,13 +23,19 @@ struct Highlighter {
     let patterns: [Pattern]
     private let byFirstToken: [String: [Int]]
     private let prefixPatterns: [Int]
+    /// Hashes of every token of every pattern: a document token that hashes elsewhere cannot
+    /// match, so it is never turned into a String.
+    private let tokenHashes: Set<Int>
+    /// The prefixes of prefix patterns, as bytes.
+    private let prefixes: [[UInt8]]
 
     init(units: [QueryUnit], analyzer: Analyzer) {
         var patterns: [Pattern] = []
         for (index, unit) in units.enumerated() {
             for alternative in unit.alternatives {
                 var positions: [Set<String>] = []
-                for token in analyzer.tokens(alternative.text, mode: alternative.prefix ? .prefixQuery : .query) {
+                let mode: TokenizationMode = alternative.prefix ? .prefixQuery : .query
+                for token in analyzer.tokens(alternative.text, mode: mode, bigrams: false) {
                     if token.colocated, !positions.isEmpty {
                         positions[positions.count - 1].insert(token.text)
                     } else {
@@ -52,46 +58,70 @@ struct Highlighter {
         }
         byFirstToken = byFirst
         prefixPatterns = prefix
+        tokenHashes = Set(patterns.flatMap { $0.positions.flatMap { $0 } }.map { Self.hash(Array($0.utf8)) })
+        prefixes = patterns.filter(\.prefixLast).flatMap { $0.positions.last! }.map { Array($0.utf8) }
+    }
+
+    /// FNV-1a: cheap for short tokens; a collision only costs a String comparison later.
+    @inline(__always)
+    private static func hash<C: Collection<UInt8>>(_ bytes: C) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: h)
     }
 
     /// The matched spans of `text`, sorted and merged where they overlap or touch.
     func spans(in text: String, analyzer: Analyzer) -> [Span] {
         guard !patterns.isEmpty else { return [] }
-        // Document tokens grouped by position.
-        var positions: [[Token]] = []
-        for token in analyzer.tokens(text, mode: .document) {
-            if token.colocated, !positions.isEmpty {
-                positions[positions.count - 1].append(token)
-            } else {
-                positions.append([token])
+        // The document tokens that could match a pattern, with their positions.
+        var tokens: [(text: String, start: Int, end: Int, position: Int)] = []
+        var position = -1
+        var utf8 = text
+        utf8.withUTF8 { buffer in
+            analyzer.tokenize(buffer, mode: .document, bigrams: false) { token, start, end, colocated in
+                if !colocated { position += 1 }
+                guard tokenHashes.contains(Self.hash(token)) || prefixes.contains(where: { token.starts(with: $0) }) else {
+                    return
+                }
+                tokens.append((String(decoding: token, as: UTF8.self), Int(start), Int(end), position))
             }
         }
         var found: [Span] = []
-        for p in positions.indices {
-            var candidates = Set<Int>()
-            for token in positions[p] {
-                if let list = byFirstToken[token.text] { candidates.formUnion(list) }
+        var k = 0
+        while k < tokens.count {
+            let p = tokens[k].position
+            var end = k
+            var candidates = Set(prefixPatterns)
+            while end < tokens.count && tokens[end].position == p {
+                if let list = byFirstToken[tokens[end].text] { candidates.formUnion(list) }
+                end += 1
             }
-            candidates.formUnion(prefixPatterns)
             for index in candidates {
-                if let span = match(patterns[index], at: p, in: positions) { found.append(span) }
+                if let span = match(patterns[index], from: k, tokens) { found.append(span) }
             }
+            k = end
         }
         return merge(found)
     }
 
-    private func match(_ pattern: Pattern, at p: Int, in positions: [[Token]]) -> Span? {
+    private func match(
+        _ pattern: Pattern, from first: Int, _ tokens: [(text: String, start: Int, end: Int, position: Int)]
+    ) -> Span? {
         let count = pattern.positions.count
-        guard p + count <= positions.count else { return nil }
+        let p = tokens[first].position
         var start = 0, end = 0
+        var k = first
         for j in 0..<count {
             let wanted = pattern.positions[j]
             let isPrefix = pattern.prefixLast && j == count - 1
-            // The shortest matching token: a part rather than its whole word.
-            var best: Token?
-            for token in positions[p + j] {
+            // The shortest matching token at position p + j: a part rather than its whole word.
+            var best: (start: Int, end: Int)?
+            while k < tokens.count && tokens[k].position < p + j { k += 1 }
+            while k < tokens.count && tokens[k].position == p + j {
+                let token = tokens[k]
                 let ok = isPrefix ? wanted.contains(where: { token.text.hasPrefix($0) }) : wanted.contains(token.text)
-                if ok && (best == nil || token.end - token.start < best!.end - best!.start) { best = token }
+                if ok && (best == nil || token.end - token.start < best!.end - best!.start) { best = (token.start, token.end) }
+                k += 1
             }
             guard let best else { return nil }
             if j == 0 { start = best.start }
@@ -118,7 +148,10 @@ struct Highlighter {
 
     /// `text` with `<mark>` around the spans, HTML-escaped (safe to insert as HTML).
     static func formatted(_ text: String, spans: [Span]) -> String {
-        formatted(Array(text.utf8), 0, text.utf8.count, spans: spans, collapse: false)
+        let bytes = Array(text.utf8)
+        var out = Output(collapse: false)
+        out.write(bytes, 0, bytes.count, spans: spans)
+        return out.string
     }
 
     /// A window of about `width` columns (a CJK character is two) around the densest cluster of
@@ -143,41 +176,72 @@ struct Highlighter {
             from = contextStart(bytes, before: spans[best.index].start, columns: width / 6)
         }
         let to = windowEnd(bytes, from: from, columns: width)
-        let inside = spans.filter { $0.end > from && $0.start < to }
-        var plain = String(decoding: bytes[from..<to], as: UTF8.self)
-        plain = collapseWhitespace(plain)
-        var marked = formatted(bytes, from, to, spans: inside, collapse: true)
-        if from > 0 {
-            plain = "…" + plain
-            marked = "…" + marked
-        }
-        if to < bytes.count {
-            plain += "…"
-            marked += "…"
-        }
-        return (plain, marked)
+        var plain = Output(collapse: true, escape: false)
+        plain.write(bytes, from, to, spans: [])
+        var marked = Output(collapse: true)
+        marked.write(bytes, from, to, spans: spans.filter { $0.end > from && $0.start < to })
+        let before = from > 0 ? "…" : "", after = to < bytes.count ? "…" : ""
+        return (before + plain.string + after, before + marked.string + after)
     }
 
-    private static func formatted(_ bytes: [UInt8], _ from: Int, _ to: Int, spans: [Span], collapse: Bool) -> String {
-        var out = ""
-        var i = from
-        func append(_ a: Int, _ b: Int) {
-            guard a < b else { return }
-            var piece = escapeHTML(String(decoding: bytes[a..<b], as: UTF8.self))
-            if collapse { piece = collapseWhitespace(piece, trim: false) }
-            out += piece
+    /// Builds output bytes: HTML-escaped (unless told otherwise), whitespace runs collapsed to one
+    /// space and trimmed (with `collapse`), `<mark>` around spans.
+    private struct Output {
+        var collapse: Bool
+        var escape = true
+        private var bytes: [UInt8] = []
+        private var pendingSpace = false
+
+        init(collapse: Bool, escape: Bool = true) {
+            self.collapse = collapse
+            self.escape = escape
+            bytes.reserveCapacity(256)
         }
-        for span in spans {
-            let s = max(span.start, from), e = min(span.end, to)
-            guard s < e, s >= i else { continue }
-            append(i, s)
-            out += "<mark>"
-            append(s, e)
-            out += "</mark>"
-            i = e
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func write(_ text: [UInt8], _ from: Int, _ to: Int, spans: [Span]) {
+            var i = from
+            for span in spans {
+                let s = max(span.start, from), e = min(span.end, to)
+                guard s < e, s >= i else { continue }
+                append(text, i, s)
+                flushSpace()
+                bytes += Array("<mark>".utf8)
+                append(text, s, e)
+                bytes += Array("</mark>".utf8)
+                i = e
+            }
+            append(text, i, to)
         }
-        append(i, to)
-        return collapse ? out.trimmingWhitespace() : out
+
+        private mutating func flushSpace() {
+            if pendingSpace && !bytes.isEmpty { bytes.append(0x20) }
+            pendingSpace = false
+        }
+
+        private mutating func append(_ text: [UInt8], _ from: Int, _ to: Int) {
+            for i in from..<to {
+                let b = text[i]
+                if collapse && (b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D) {
+                    pendingSpace = true
+                    continue
+                }
+                flushSpace()
+                if escape {
+                    switch b {
+                    case UInt8(ascii: "<"): bytes += Array("&lt;".utf8)
+                    case UInt8(ascii: ">"): bytes += Array("&gt;".utf8)
+                    case UInt8(ascii: "&"): bytes += Array("&amp;".utf8)
+                    case UInt8(ascii: "\""): bytes += Array("&quot;".utf8)
+                    case UInt8(ascii: "'"): bytes += Array("&#39;".utf8)
+                    default: bytes.append(b)
+                    }
+                } else {
+                    bytes.append(b)
+                }
+            }
+        }
     }
 
     /// Display columns of bytes[a..<b]: 2 for wide (CJK) characters, 1 for others.
@@ -244,22 +308,6 @@ struct Highlighter {
         return bytes.count
     }
 
-    static func collapseWhitespace(_ s: String, trim: Bool = true) -> String {
-        var out = ""
-        var space = false
-        for c in s {
-            if c.isWhitespace {
-                space = true
-            } else {
-                if space && (!out.isEmpty || !trim) { out.append(" ") }
-                space = false
-                out.append(c)
-            }
-        }
-        if space && !trim { out.append(" ") }
-        return out
-    }
-
     static func escapeHTML(_ s: String) -> String {
         guard s.contains(where: { "<>&\"'".contains($0) }) else { return s }
         var out = ""
@@ -277,8 +325,3 @@ struct Highlighter {
     }
 }
 
-extension String {
-    func trimmingWhitespace() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-}

@@ -31,11 +31,12 @@ struct QueryContext {
         glossary = data.glossary
         latinWords = { try data.latinWords(db) }
         contains = { token in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry_vocab WHERE term = ?)", arguments: [token]) ?? false
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM entry_vocab WHERE term = ?)"), arguments: [token]) ?? false
         }
         hasPrefix = { prefix in
             try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM entry_vocab WHERE term >= ? AND term < ?)",
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM entry_vocab WHERE term >= ? AND term < ?)"),
                 arguments: [prefix, prefix + "\u{10FFFF}"]) ?? false
         }
     }

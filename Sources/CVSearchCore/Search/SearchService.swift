@@ -139,14 +139,13 @@ public final class SearchService: Sendable {
         for (index, level) in levels.enumerated() {
             let (match, spec) = plan.expression(level.units, any: level.any)
             let count = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)",
+                db.cachedStatement(sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)"),
                 arguments: [match] + filter.arguments) ?? 0
             total = count
             if !level.any { fullMatches = count }
             if rows.count < wanted && count > seen.count {
                 let fetched = try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
+                    db.cachedStatement(sql: """
                         SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tagList, e.body,
                                e.url, e.lang, e.date
                         FROM (SELECT rowid, rank, cvsinfo(entry_fts, ?) AS info FROM entry_fts
@@ -154,7 +153,7 @@ public final class SearchService: Sendable {
                               ORDER BY rank LIMIT ?) AS f
                         JOIN entry e ON e.docid = f.rowid
                         ORDER BY f.rank, f.rowid
-                        """,
+                        """),
                     arguments: [spec, match, "cvsrank('\(spec)')"] + filter.arguments + [wanted + seen.count])
                 for row in fetched where rows.count < wanted {
                     let docid: Int64 = row["docid"]

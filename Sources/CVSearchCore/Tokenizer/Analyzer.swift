@@ -44,7 +44,9 @@ public struct AnalyzerError: Error, CustomStringConvertible {
 
 /// cvsearch's text analysis: one pipeline for documents and queries.
 ///
-/// 1. **Segmentation** by ICU's word break iterator, run directly over the UTF-8 bytes.
+/// 1. **Segmentation** by ICU's word break iterator, run directly over the UTF-8 bytes; Han and
+///    kana runs are found by code point instead (ICU's dictionary would split them into words
+///    that step 3 does not use).
 /// 2. **Folding** of every character: NFKC case folding (`ＲＡＧ` → `rag`), diacritics
 ///    removed from Latin-script letters, and Traditional → Simplified Chinese with ICU's
 ///    `Traditional-Simplified` transform (`檢索` → `检索`).
@@ -73,36 +75,18 @@ public final class Analyzer: @unchecked Sendable {
     /// Callback receiving each token: its bytes, its source byte range, and whether it is colocated.
     public typealias TokenSink = (UnsafeBufferPointer<UInt8>, Int32, Int32, Bool) throws -> Void
 
-    private let segmenter: OpaquePointer
-    private let stemmer: OpaquePointer
-    private let foldScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Int(CVS_FOLD_MAX))
-    private let stemScratch = UnsafeMutablePointer<CChar>.allocate(capacity: 128)
-
-    // Reused buffers (an analyzer tokenizes many texts).
-    private var segments: [Segment] = []
-    private var folded: [UInt8] = []
-    private var foldedStart: [Int32] = []
-    private var foldedEnd: [Int32] = []
-    private var units: [Unit] = []
-    private var parts: [Range<Int>] = []
-    private var stem: [UInt8] = []
-    private var positionTokens: [UInt8] = []
-    private var positionTokenEnds: [Int] = []
-
-    private struct Segment {
-        var start: Int32
-        var end: Int32
-        var kind: Int32
-        var isCJK: Bool { kind == Int32(CVS_KIND_IDEO) || kind == Int32(CVS_KIND_KANA) }
+    /// A piece of a query term: a chain of words (`Qwen2.5-7b`) or a run of Han/kana text.
+    public struct QuerySegment: Sendable, Equatable {
+        public enum Kind: Sendable { case word, cjk }
+        public var kind: Kind
+        /// The segment's source text.
+        public var text: String
+        /// For Han runs, ICU's dictionary words of the folded run (`模型训练` → `模型`, `训练`);
+        /// for words, the folded text of each word of the chain.
+        public var words: [String]
     }
 
-    /// A word of a chain, or a character of a Han run: folded bytes and source range.
-    private struct Unit {
-        var from: Int
-        var to: Int
-        var start: Int32
-        var end: Int32
-    }
+    private var engine: AnalyzerEngine
 
     public init() throws {
         guard let segmenter = cvs_segmenter_open() else {
@@ -112,24 +96,81 @@ public final class Analyzer: @unchecked Sendable {
             cvs_segmenter_close(segmenter)
             throw AnalyzerError(description: "cannot open FTS5's porter stemmer")
         }
-        self.segmenter = segmenter
-        self.stemmer = stemmer
+        engine = AnalyzerEngine(segmenter: segmenter, stemmer: stemmer)
     }
 
-    deinit {
-        cvs_segmenter_close(segmenter)
-        cvs_stemmer_close(stemmer)
-        foldScratch.deallocate()
-        stemScratch.deallocate()
-    }
+    deinit { engine.close() }
 
     /// The ICU version the analyzer runs on.
     public static var icuVersion: String { String(cString: cvs_icu_version()) }
 
+    /// Tokenizes UTF-8 bytes (which may be invalid) and hands every token to `sink`, in order.
+    /// - Parameter bigrams: false for highlighting, which matches Han text character by
+    ///   character (a phrase of bigrams matches exactly where the phrase of its characters does).
+    public func tokenize(
+        _ text: UnsafeBufferPointer<UInt8>, mode: TokenizationMode, bigrams: Bool = true, _ sink: TokenSink
+    ) rethrows {
+        try engine.tokenize(text, mode: mode, bigrams: bigrams, sink)
+    }
+
+    /// The tokens of `text`, with positions (for tests, highlighting and explanations).
+    public func tokens(_ text: String, mode: TokenizationMode = .document, bigrams: Bool = true) -> [Token] {
+        engine.tokens(text, mode: mode, bigrams: bigrams)
+    }
+
+    /// ICU's dictionary words of a (folded) Han string, used to relax a Chinese query term into
+    /// words when its exact phrase is too strict (`模型训练` → `模型`, `训练`).
+    public func words(_ text: String) -> [String] { engine.words(text) }
+
+    /// The folded form of a text: what every character of it becomes in the index.
+    public func fold(_ text: String) -> String { engine.fold(text) }
+
+    /// The segments of a query term, in order. Punctuation, symbols and emoji are not segments.
+    public func querySegments(_ text: String) -> [QuerySegment] { engine.querySegments(text) }
+}
+
+/// The analyzer's state and algorithms. A struct, so its buffers are accessed without the
+/// dynamic exclusivity checks that a class's stored properties pay in these hot loops.
+struct AnalyzerEngine {
+    let segmenter: OpaquePointer
+    let stemmer: OpaquePointer
+    let foldScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Int(CVS_FOLD_MAX))
+    let stemScratch = UnsafeMutablePointer<CChar>.allocate(capacity: 128)
+
+    // Reused buffers (an analyzer tokenizes many texts).
+    var segments: [Segment] = []
+    var folded: [UInt8] = []
+    var foldedStart: [Int32] = []
+    var foldedEnd: [Int32] = []
+    var units: [Unit] = []
+    var parts: [Range<Int>] = []
+    var stem: [UInt8] = []
+    var positionTokens: [UInt8] = []
+    var positionTokenEnds: [Int] = []
+
+    struct Segment {
+        var start: Int32
+        var end: Int32
+        var kind: Int32
+        var isCJK: Bool { kind == Int32(CVS_KIND_IDEO) || kind == Int32(CVS_KIND_KANA) }
+    }
+
+    /// A word of a chain, or a character of a Han run: folded bytes and source range.
+    struct Unit {
+        var from: Int
+        var to: Int
+        var start: Int32
+        var end: Int32
+    }
+
     // MARK: - Tokenizing
 
     /// Tokenizes UTF-8 bytes (which may be invalid) and hands every token to `sink`, in order.
-    public func tokenize(_ text: UnsafeBufferPointer<UInt8>, mode: TokenizationMode, _ sink: TokenSink) rethrows {
+    /// - Parameter bigrams: false for highlighting, which matches Han text character by
+    ///   character (a phrase of bigrams matches exactly where the phrase of its characters does).
+    mutating func tokenize(
+        _ text: UnsafeBufferPointer<UInt8>, mode: TokenizationMode, bigrams: Bool = true, _ sink: Analyzer.TokenSink
+    ) rethrows {
         guard let base = text.baseAddress, text.count > 0 else { return }
         collectSegments(base, text.count)
         var i = 0
@@ -138,7 +179,7 @@ public final class Analyzer: @unchecked Sendable {
             var j = i
             if segments[i].isCJK {
                 while j + 1 < n && segments[j + 1].isCJK && segments[j + 1].start == segments[j].end { j += 1 }
-                try cjkRun(base, Int(segments[i].start), Int(segments[j].end), mode, sink)
+                try cjkRun(base, Int(segments[i].start), Int(segments[j].end), bigrams ? mode : .document, bigrams, sink)
             } else {
                 while j + 1 < n && !segments[j + 1].isCJK
                     && Self.isHyphen(base, Int(segments[j].end), Int(segments[j + 1].start))
@@ -152,12 +193,12 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     /// The tokens of `text`, with positions (for tests, highlighting and explanations).
-    public func tokens(_ text: String, mode: TokenizationMode = .document) -> [Token] {
+    mutating func tokens(_ text: String, mode: TokenizationMode = .document, bigrams: Bool = true) -> [Token] {
         var result: [Token] = []
         var position = -1
         var utf8 = text
         utf8.withUTF8 { buffer in
-            tokenize(buffer, mode: mode) { token, start, end, colocated in
+            tokenize(buffer, mode: mode, bigrams: bigrams) { token, start, end, colocated in
                 if !colocated { position += 1 }
                 result.append(
                     Token(String(decoding: token, as: UTF8.self), Int(start), Int(end), position: position,
@@ -169,12 +210,12 @@ public final class Analyzer: @unchecked Sendable {
 
     /// ICU's dictionary words of a (folded) Han string, used to relax a Chinese query term into
     /// words when its exact phrase is too strict (`模型训练` → `模型`, `训练`).
-    public func words(_ text: String) -> [String] {
+    mutating func words(_ text: String) -> [String] {
         var result: [String] = []
         var utf8 = text
         utf8.withUTF8 { buffer in
             guard let base = buffer.baseAddress else { return }
-            collectSegments(base, buffer.count)
+            collectSegments(base, buffer.count, dictionary: true)
             for segment in segments {
                 let bytes = UnsafeBufferPointer(start: base + Int(segment.start), count: Int(segment.end - segment.start))
                 result.append(String(decoding: bytes, as: UTF8.self))
@@ -184,7 +225,7 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     /// The folded form of a text: what every character of it becomes in the index.
-    public func fold(_ text: String) -> String {
+    mutating func fold(_ text: String) -> String {
         var utf8 = text
         return utf8.withUTF8 { buffer -> String in
             guard let base = buffer.baseAddress else { return "" }
@@ -195,22 +236,11 @@ public final class Analyzer: @unchecked Sendable {
         }
     }
 
-    /// A piece of a query term: a chain of words (`Qwen2.5-7b`) or a run of Han/kana text.
-    public struct QuerySegment: Sendable, Equatable {
-        public enum Kind: Sendable { case word, cjk }
-        public var kind: Kind
-        /// The segment's source text.
-        public var text: String
-        /// For Han runs, ICU's dictionary words of the folded run (`模型训练` → `模型`, `训练`);
-        /// for words, the folded text of each word of the chain.
-        public var words: [String]
-    }
-
     /// The segments of a query term, in order. Punctuation, symbols and emoji are not segments.
-    public func querySegments(_ text: String) -> [QuerySegment] {
-        var groups: [(kind: QuerySegment.Kind, start: Int, end: Int, words: [Range<Int>])] = []
+    mutating func querySegments(_ text: String) -> [Analyzer.QuerySegment] {
+        var groups: [(kind: Analyzer.QuerySegment.Kind, start: Int, end: Int, words: [Range<Int>])] = []
         var utf8 = text
-        return utf8.withUTF8 { buffer -> [QuerySegment] in
+        return utf8.withUTF8 { buffer -> [Analyzer.QuerySegment] in
             guard let base = buffer.baseAddress, buffer.count > 0 else { return [] }
             collectSegments(base, buffer.count)
             var i = 0
@@ -232,12 +262,12 @@ public final class Analyzer: @unchecked Sendable {
                 let source = String(decoding: UnsafeBufferPointer(rebasing: buffer[group.start..<group.end]), as: UTF8.self)
                 switch group.kind {
                 case .cjk:
-                    return QuerySegment(kind: .cjk, text: source, words: words(fold(source)))
+                    return Analyzer.QuerySegment(kind: .cjk, text: source, words: words(fold(source)))
                 case .word:
                     let words = group.words.map {
                         fold(String(decoding: UnsafeBufferPointer(rebasing: buffer[$0]), as: UTF8.self))
                     }
-                    return QuerySegment(kind: .word, text: source, words: words)
+                    return Analyzer.QuerySegment(kind: .word, text: source, words: words)
                 }
             }
         }
@@ -245,17 +275,83 @@ public final class Analyzer: @unchecked Sendable {
 
     // MARK: - Segments
 
-    private func collectSegments(_ base: UnsafePointer<UInt8>, _ count: Int) {
+    /// The word segments of the text. Han and kana runs are found by code point and become one
+    /// segment each (they are indexed character by character, so ICU's dictionary segmentation
+    /// of them would be wasted work); ICU's word break iterator segments everything else.
+    /// With `dictionary`, ICU segments the whole text, Han included (``words(_:)``).
+    mutating func collectSegments(_ base: UnsafePointer<UInt8>, _ count: Int, dictionary: Bool = false) {
         segments.removeAll(keepingCapacity: true)
-        let length = Int32(clamping: count)
-        let status = base.withMemoryRebound(to: CChar.self, capacity: count) {
-            cvs_segmenter_set_text(segmenter, $0, length)
+        if dictionary {
+            icuSegments(base, 0, count)
+            return
+        }
+        var i = 0
+        var stretch = 0
+        while i < count {
+            if base[i] < 0x80 {
+                i += 1
+                continue
+            }
+            let (value, length) = UTF8Scalars.decode(base, i, count)
+            guard Self.isCJK(value) else {
+                i += length
+                continue
+            }
+            if stretch < i { icuSegments(base, stretch, i) }
+            var end = i + length
+            while end < count && base[end] >= 0xE3 {
+                let (next, nextLength) = UTF8Scalars.decode(base, end, count)
+                guard Self.isCJK(next) else { break }
+                end += nextLength
+            }
+            segments.append(Segment(start: Int32(i), end: Int32(end), kind: Int32(CVS_KIND_IDEO)))
+            i = end
+            stretch = end
+        }
+        if stretch < count { icuSegments(base, stretch, count) }
+    }
+
+    /// ICU's word segments of bytes `from..<to`, skipping stretches without letters or digits.
+    mutating func icuSegments(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) {
+        guard Self.mayHaveWords(base, from, to) else { return }
+        let status = (base + from).withMemoryRebound(to: CChar.self, capacity: to - from) {
+            cvs_segmenter_set_text(segmenter, $0, Int32(clamping: to - from))
         }
         guard status == 0 else { return }
+        let offset = Int32(from)
         var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
         while cvs_segmenter_next(segmenter, &start, &end, &kind) != 0 {
-            segments.append(Segment(start: start, end: end, kind: kind))
+            segments.append(Segment(start: start + offset, end: end + offset, kind: kind))
         }
+    }
+
+    /// Han ideographs (and their iteration marks) and kana: indexed character by character.
+    @inline(__always)
+    static func isCJK(_ v: UInt32) -> Bool {
+        (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0x3040 && v <= 0x30FF)
+            || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x20000 && v <= 0x323AF) || (v >= 0x31F0 && v <= 0x31FF)
+            || (v >= 0xFF66 && v <= 0xFF9F) || v == 0x3005 || v == 0x3007
+    }
+
+    /// False when the bytes are only spaces, ASCII punctuation and common CJK or general
+    /// punctuation: ICU would find no word in them.
+    private static func mayHaveWords(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var i = from
+        while i < to {
+            let b = base[i]
+            if b < 0x80 {
+                if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) { return true }
+                i += 1
+                continue
+            }
+            let (v, length) = UTF8Scalars.decode(base, i, to)
+            let punctuation = (v >= 0x2000 && v <= 0x206F) || (v >= 0x3000 && v <= 0x303F) || (v >= 0xFF00 && v <= 0xFF0F)
+                || (v >= 0xFF1A && v <= 0xFF20) || (v >= 0xFF3B && v <= 0xFF40) || (v >= 0xFF5B && v <= 0xFF65)
+                || v == 0x00A0 || v == 0x00B7 || v == 0xFFFD
+            if !punctuation { return true }
+            i += length
+        }
+        return false
     }
 
     /// Whether the bytes between two words are exactly one hyphen (-, U+2010, U+2011).
@@ -267,7 +363,7 @@ public final class Analyzer: @unchecked Sendable {
 
     // MARK: - Folding
 
-    private func resetFolded() {
+    mutating func resetFolded() {
         folded.removeAll(keepingCapacity: true)
         foldedStart.removeAll(keepingCapacity: true)
         foldedEnd.removeAll(keepingCapacity: true)
@@ -276,7 +372,7 @@ public final class Analyzer: @unchecked Sendable {
     /// Folds the character (a scalar and any combining marks after it) at byte `i` onto
     /// `folded`, recording the source range of every folded byte. Returns the next byte offset.
     @inline(__always)
-    private func foldCluster(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+    mutating func foldCluster(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
         let before = folded.count
         var next: Int
         let first = p[i]
@@ -316,7 +412,7 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func appendFold(_ n: Int32, original p: UnsafePointer<UInt8>, _ from: Int, _ to: Int) {
+    mutating func appendFold(_ n: Int32, original p: UnsafePointer<UInt8>, _ from: Int, _ to: Int) {
         if n > 0 {
             folded.append(contentsOf: UnsafeBufferPointer(start: foldScratch, count: Int(n)))
         } else if n < 0 {
@@ -327,8 +423,9 @@ public final class Analyzer: @unchecked Sendable {
 
     // MARK: - Han and kana
 
-    private func cjkRun(
-        _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ mode: TokenizationMode, _ sink: TokenSink
+    mutating func cjkRun(
+        _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ mode: TokenizationMode, _ bigrams: Bool,
+        _ sink: Analyzer.TokenSink
     ) rethrows {
         resetFolded()
         units.removeAll(keepingCapacity: true)
@@ -346,7 +443,7 @@ public final class Analyzer: @unchecked Sendable {
             for k in units.indices {
                 let u = units[k]
                 try emit(u.from..<u.to, u.start, u.end, colocated: false, sink)
-                if k + 1 < units.count {
+                if bigrams && k + 1 < units.count {
                     let v = units[k + 1]
                     try emit(u.from..<v.to, u.start, v.end, colocated: true, sink)
                 }
@@ -365,9 +462,9 @@ public final class Analyzer: @unchecked Sendable {
 
     // MARK: - Words
 
-    private func wordChain(
+    mutating func wordChain(
         _ p: UnsafePointer<UInt8>, _ chain: ClosedRange<Int>, _ mode: TokenizationMode, isLast: Bool,
-        _ sink: TokenSink
+        _ sink: Analyzer.TokenSink
     ) rethrows {
         resetFolded()
         units.removeAll(keepingCapacity: true)
@@ -376,7 +473,7 @@ public final class Analyzer: @unchecked Sendable {
             let from = folded.count
             var i = Int(segment.start)
             let end = Int(segment.end)
-            while i < end && folded.count - from < Self.maxTokenBytes { i = foldCluster(p, i, end) }
+            while i < end && folded.count - from < Analyzer.maxTokenBytes { i = foldCluster(p, i, end) }
             if folded.count > from {
                 units.append(Unit(from: from, to: folded.count, start: segment.start, end: segment.end))
             }
@@ -386,7 +483,7 @@ public final class Analyzer: @unchecked Sendable {
             try emit(u.from..<u.to, u.start, u.end, colocated: false, sink)
             switch mode {
             case .document:
-                if k == 0 && units.count > 1 && units.count <= Self.maxJoinedWords {
+                if k == 0 && units.count > 1 && units.count <= Analyzer.maxJoinedWords {
                     try emit(u.from..<units[units.count - 1].to, u.start, units[units.count - 1].end, colocated: true, sink)
                 }
                 splitParts(u.from..<u.to)
@@ -412,7 +509,7 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     /// Splits folded word bytes into runs of letters and runs of digits ("2.5" stays whole).
-    private func splitParts(_ range: Range<Int>) {
+    mutating func splitParts(_ range: Range<Int>) {
         parts.removeAll(keepingCapacity: true)
         @inline(__always) func kind(_ b: UInt8) -> Int {
             if b >= 0x80 || (b >= 0x61 && b <= 0x7A) { return 1 }
@@ -446,8 +543,8 @@ public final class Analyzer: @unchecked Sendable {
 
     /// Emits the stem of an English word as colocated tokens: `~stem` in documents (only when
     /// it differs from the word); in queries also the stem itself, which may be a word of its own.
-    private func emitStem(
-        of range: Range<Int>, _ start: Int32, _ end: Int32, query: Bool, _ sink: TokenSink
+    mutating func emitStem(
+        of range: Range<Int>, _ start: Int32, _ end: Int32, query: Bool, _ sink: Analyzer.TokenSink
     ) rethrows {
         let count = range.count
         guard count >= 3 && count <= 64 else { return }
@@ -467,27 +564,27 @@ public final class Analyzer: @unchecked Sendable {
             stem.removeAll(keepingCapacity: true)
         }
         if query || !same {
-            stem.append(Self.stemMarker)
+            stem.append(Analyzer.stemMarker)
             stem.append(contentsOf: stemBytes)
             try emitStemBuffer(start, end, sink)
         }
     }
 
-    private func emitStemBuffer(_ start: Int32, _ end: Int32, _ sink: TokenSink) rethrows {
+    mutating func emitStemBuffer(_ start: Int32, _ end: Int32, _ sink: Analyzer.TokenSink) rethrows {
         try stem.withUnsafeBufferPointer { try emitBytes($0, start, end, colocated: true, sink) }
     }
 
     // MARK: - Emitting
 
-    private func emit(_ range: Range<Int>, _ start: Int32, _ end: Int32, colocated: Bool, _ sink: TokenSink) rethrows {
+    mutating func emit(_ range: Range<Int>, _ start: Int32, _ end: Int32, colocated: Bool, _ sink: Analyzer.TokenSink) rethrows {
         try folded.withUnsafeBufferPointer { buffer in
             try emitBytes(UnsafeBufferPointer(rebasing: buffer[range]), start, end, colocated: colocated, sink)
         }
     }
 
     /// Hands a token to the sink, skipping a colocated token equal to one already at its position.
-    private func emitBytes(
-        _ token: UnsafeBufferPointer<UInt8>, _ start: Int32, _ end: Int32, colocated: Bool, _ sink: TokenSink
+    mutating func emitBytes(
+        _ token: UnsafeBufferPointer<UInt8>, _ start: Int32, _ end: Int32, colocated: Bool, _ sink: Analyzer.TokenSink
     ) rethrows {
         if colocated {
             var from = 0
@@ -502,5 +599,12 @@ public final class Analyzer: @unchecked Sendable {
         positionTokens.append(contentsOf: token)
         positionTokenEnds.append(positionTokens.count)
         try sink(token, start, end, colocated)
+    }
+
+    func close() {
+        cvs_segmenter_close(segmenter)
+        cvs_stemmer_close(stemmer)
+        foldScratch.deallocate()
+        stemScratch.deallocate()
     }
 }
