@@ -87,16 +87,21 @@ struct Highlighter {
             }
         }
         var found: [Span] = []
+        var candidates: [Int] = []
         var k = 0
         while k < tokens.count {
             let p = tokens[k].position
             var end = k
-            var candidates = Set(prefixPatterns)
+            candidates.removeAll(keepingCapacity: true)
+            candidates += prefixPatterns
             while end < tokens.count && tokens[end].position == p {
-                if let list = byFirstToken[tokens[end].text] { candidates.formUnion(list) }
+                if let list = byFirstToken[tokens[end].text] { candidates += list }
                 end += 1
             }
-            for index in candidates {
+            if candidates.count > 1 { candidates.sort() }
+            var previous = -1
+            for index in candidates where index != previous {
+                previous = index
                 if let span = match(patterns[index], from: k, tokens) { found.append(span) }
             }
             k = end

@@ -11,13 +11,14 @@ public enum MatchKind: String, Codable, Sendable, CaseIterable {
     /// A synonym or translation from the bilingual glossary.
     case glossary
 
-    /// The weight of a match of this kind in the ranking (exact > prefix > typo > glossary).
-    var weight: Double {
+    /// The weight of a match of this kind in the ranking (exact > prefix > typo > glossary),
+    /// as written in the `cvsrank` spec.
+    var weight: String {
         switch self {
-        case .exact: return 1.0
-        case .prefix: return 0.8
-        case .typo: return 0.6
-        case .glossary: return 0.5
+        case .exact: return "1"
+        case .prefix: return "0.8"
+        case .typo: return "0.6"
+        case .glossary: return "0.5"
         }
     }
 }
@@ -222,7 +223,7 @@ struct QueryPlan: Sendable {
         for (index, unit) in units.enumerated() {
             clauses.append("(" + unit.alternatives.map(\.fts).joined(separator: " OR ") + ")")
             for alternative in unit.alternatives {
-                phrases.append("\(index):\(alternative.kind.weight)")
+                phrases.append(String(index) + ":" + alternative.kind.weight)
             }
         }
         var match = clauses.joined(separator: any ? " OR " : " AND ")

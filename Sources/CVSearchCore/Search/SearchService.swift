@@ -138,12 +138,11 @@ public final class SearchService: Sendable {
         var fullMatches = 0
         for (index, level) in levels.enumerated() {
             let (match, spec) = plan.expression(level.units, any: level.any)
-            let count = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)"),
-                arguments: [match] + filter.arguments) ?? 0
-            total = count
-            if !level.any { fullMatches = count }
-            if rows.count < wanted && count > seen.count {
+            // Fetch first: when fewer rows come back than asked for, they are all, and no
+            // count query is needed.
+            var count: Int?
+            if rows.count < wanted {
+                let limit = wanted + seen.count
                 let fetched = try GRDB.Row.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tagList, e.body,
@@ -154,14 +153,20 @@ public final class SearchService: Sendable {
                         JOIN entry e ON e.docid = f.rowid
                         ORDER BY f.rank, f.rowid
                         """),
-                    arguments: [spec, match, "cvsrank('\(spec)')"] + filter.arguments + [wanted + seen.count])
+                    arguments: [spec, match, "cvsrank('\(spec)')"] + filter.arguments + [limit])
+                if fetched.count < limit { count = fetched.count }
                 for row in fetched where rows.count < wanted {
                     let docid: Int64 = row["docid"]
                     guard seen.insert(docid).inserted else { continue }
                     rows.append(Row(docid: docid, rank: row["rank"], info: row["info"], level: index, entry: row))
                 }
             }
-            if count >= request.limit { break }
+            let levelCount = try count ?? Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)"),
+                arguments: [match] + filter.arguments) ?? 0
+            total = levelCount
+            if !level.any { fullMatches = levelCount }
+            if levelCount >= request.limit { break }
         }
 
         let page = rows.count > request.offset ? Array(rows[request.offset...]) : []
@@ -171,7 +176,9 @@ public final class SearchService: Sendable {
             let level = levels[row.level]
             let info = RowInfo(row.info)
             let partial = level.any && info.matchedUnits.count < level.units.count
-            var hit = makeHit(row.entry, score: -row.rank, highlighter: highlighter, analyzer: analyzer)
+            let columns = info.units.values.reduce(0) { $0 | $1.columns }
+            var hit = makeHit(row.entry, score: -row.rank, highlighter: highlighter, analyzer: analyzer,
+                              title: columns & 1 != 0, body: columns & 4 != 0)
             if partial {
                 hit.partial = true
                 hit.missingTerms = level.units.indices.filter { !info.matchedUnits.contains($0) }.map { level.units[$0].label }
@@ -220,12 +227,17 @@ public final class SearchService: Sendable {
             estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil)
     }
 
-    private static func makeHit(_ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?) -> SearchHit {
+    /// A hit with highlights in the title and body, looked for only in the fields the ranking
+    /// function saw matches in.
+    private static func makeHit(
+        _ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?, title inTitle: Bool = true,
+        body inBody: Bool = true
+    ) -> SearchHit {
         let title: String = row["title"]
         let body: String = row["body"]
         let tags: String = row["tagList"]
-        let titleSpans = analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? []
-        let bodySpans = analyzer.map { highlighter.spans(in: body, analyzer: $0) } ?? []
+        let titleSpans = inTitle ? analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? [] : []
+        let bodySpans = inBody ? analyzer.map { highlighter.spans(in: body, analyzer: $0) } ?? [] : []
         let snippet = Highlighter.snippet(body, spans: bodySpans)
         return SearchHit(
             id: row["id"], type: row["type"], title: title, url: row["url"], lang: row["lang"],
