@@ -17,7 +17,7 @@ struct CVSearchCommand: AsyncParsableCommand {
             A query that starts with '-' goes after '--': cvsearch -- "-Apple RAG".
             """,
         version: "cvsearch 1.0 (tokenizer \(IndexStore.tokenizerVersion))",
-        subcommands: [SearchCommand.self, IndexCommand.self, EvalCommand.self],
+        subcommands: [SearchCommand.self, IndexCommand.self, ServeCommand.self, EvalCommand.self],
         defaultSubcommand: SearchCommand.self
     )
 

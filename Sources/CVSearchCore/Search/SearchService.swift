@@ -331,3 +331,10 @@ final class AnalyzerPool: Sendable {
         return try body(analyzer)
     }
 }
+
+extension SearchService {
+    /// The index's content version: changes exactly when the indexed content does (ETags).
+    public func contentVersion() async throws -> String {
+        try await store.read { db in try IndexStore.meta(db, "content_version") ?? "0" }
+    }
+}

@@ -1,1 +1,0 @@
-// The HTTP layer lives here (see issue 4).
