@@ -30,7 +30,22 @@ public final class IndexHandle: Sendable {
 
     /// The search service over the current index file.
     /// - Throws: ``IndexError`` when there is no usable index at all.
-    public func service() throws -> SearchService {
+    public func service() throws -> SearchService { try current().service }
+
+    /// The search service and the stamp of the index files (device, inode, size and
+    /// modification time of the database and its WAL): equal stamps, equal content.
+    func current() throws -> (service: SearchService, stamp: String) {
+        let service = try openService()
+        var db = stat(), wal = stat()
+        _ = stat(path, &db)
+        if stat(path + "-wal", &wal) != 0 { wal = stat() }
+        let stamp = [UInt64(db.st_dev), UInt64(db.st_ino), UInt64(db.st_size), UInt64(db.st_mtim.tv_sec), UInt64(db.st_mtim.tv_nsec),
+                     UInt64(wal.st_size), UInt64(wal.st_mtim.tv_sec), UInt64(wal.st_mtim.tv_nsec)]
+            .map { String($0, radix: 16) }.joined(separator: ".")
+        return (service, stamp)
+    }
+
+    private func openService() throws -> SearchService {
         let current = opened.withLock { $0 }
         var info = stat()
         guard stat(path, &info) == 0 else {

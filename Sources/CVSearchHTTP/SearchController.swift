@@ -7,6 +7,7 @@ import Hummingbird
 struct SearchController: Sendable {
     let index: IndexHandle
     let settings: ServerSettings
+    let cache = AnswerCache()
 
     /// Paths and their methods, for 405 answers.
     static let routes: [String: String] = [
@@ -67,24 +68,31 @@ struct SearchController: Sendable {
 
     func search(_ request: Request) async throws -> Response {
         let searchRequest = try Self.searchRequest(from: request.uri.query)
-        let service = try index.service()
-        let version = try await service.contentVersion()
-        let etag = Self.etag(version: version, request: searchRequest)
+        let (service, stamp) = try index.current()
+        let key = AnswerCache.key(searchRequest, stamp: stamp)
+        let answer: AnswerCache.Entry
+        if let cached = cache.get(key) {
+            answer = cached
+        } else {
+            let response = try await service.search(searchRequest)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // as `cvsearch --json`
+            let body = ByteBuffer(bytes: try encoder.encode(response))
+            let etag = Self.etag(version: response.indexVersion ?? "0", request: searchRequest)
+            cache.put(key, etag: etag, body: body)
+            answer = AnswerCache.Entry(etag: etag, body: body, used: 0)
+        }
         var headers: HTTPFields = [
-            .eTag: etag, .cacheControl: "public, max-age=\(settings.maxAge)", .vary: "Origin",
+            .eTag: answer.etag, .cacheControl: "public, max-age=\(settings.maxAge)", .vary: "Origin",
             .accessControlExposeHeaders: "ETag",
         ]
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
+            $0.trimmingCharacters(in: .whitespaces) == answer.etag || $0.trimmingCharacters(in: .whitespaces) == "*"
         }) {
             return Response(status: .notModified, headers: headers)
         }
-        let response = try await service.search(searchRequest)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // as `cvsearch --json`
-        let data = try encoder.encode(response)
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: answer.body))
     }
 
     /// A weak validator from the index's content version and the normalized request: equal

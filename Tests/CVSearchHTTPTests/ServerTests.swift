@@ -274,3 +274,34 @@ final class ManagedFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
+
+@Suite("Answer cache")
+struct AnswerCacheTests {
+    @Test func boundedAndLeastRecentlyUsedGoesFirst() {
+        let cache = AnswerCache(maxEntries: 4, maxBytes: 1 << 20)
+        for i in 0..<4 { cache.put("k\(i)", etag: "e\(i)", body: ByteBuffer(string: "body \(i)")) }
+        _ = cache.get("k0")  // recently used: survives the eviction
+        cache.put("k4", etag: "e4", body: ByteBuffer(string: "body 4"))
+        #expect(cache.count <= 4)
+        #expect(cache.get("k0")?.etag == "e0")
+        #expect(cache.get("k4")?.etag == "e4")
+        #expect(cache.get("k1") == nil)
+    }
+
+    @Test func keysChangeWithTheIndexFilesAndTheRequest() {
+        let a = AnswerCache.key(SearchRequest(query: "RAG"), stamp: "1")
+        #expect(a != AnswerCache.key(SearchRequest(query: "RAG"), stamp: "2"))
+        #expect(a != AnswerCache.key(SearchRequest(query: "RAG", limit: 5), stamp: "1"))
+        #expect(a == AnswerCache.key(SearchRequest(query: "RAG"), stamp: "1"))
+    }
+
+    @Test func aReindexChangesTheStamp() throws {
+        let fixture = try Fixture()
+        let handle = IndexHandle(path: fixture.indexPath)
+        let before = try handle.current().stamp
+        #expect(try handle.current().stamp == before)
+        try Data("---\ntitle: Stamp\n---\nstamp\n".utf8).write(to: fixture.corpus.appendingPathComponent("stamp.md"))
+        try fixture.reindex()
+        #expect(try handle.current().stamp != before)
+    }
+}

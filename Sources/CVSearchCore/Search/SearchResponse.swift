@@ -47,6 +47,13 @@ public struct SearchResponse: Codable, Sendable, Equatable {
     public var correctedQuery: String?
     /// Glossary expansions used: term → the equivalent terms also searched.
     public var expandedTerms: [String: [String]]?
+    /// The content version of the index snapshot that answered (not part of the JSON; the
+    /// HTTP layer's ETag).
+    public var indexVersion: String?
+
+    enum CodingKeys: String, CodingKey {
+        case query, processingTimeMs, limit, offset, estimatedTotalHits, hits, notes, correctedQuery, expandedTerms
+    }
 }
 
 /// One result.

@@ -57,6 +57,7 @@ public final class SearchService: Sendable {
                 response.notes.insert("showing results for '\(corrected)'", at: 0)
             }
             if !plan.expansions.isEmpty { response.expandedTerms = plan.expansions }
+            response.indexVersion = data.version
             return response
         }
     }
@@ -224,7 +225,7 @@ public final class SearchService: Sendable {
     private static func response(_ request: SearchRequest, total: Int, hits: [SearchHit], notes: [String]) -> SearchResponse {
         SearchResponse(
             query: request.query, processingTimeMs: 0, limit: request.limit, offset: request.offset,
-            estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil)
+            estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil, indexVersion: nil)
     }
 
     /// A hit with highlights in the title and body, looked for only in the fields the ranking
@@ -332,9 +333,3 @@ final class AnalyzerPool: Sendable {
     }
 }
 
-extension SearchService {
-    /// The index's content version: changes exactly when the indexed content does (ETags).
-    public func contentVersion() async throws -> String {
-        try await store.read { db in try IndexStore.meta(db, "content_version") ?? "0" }
-    }
-}
