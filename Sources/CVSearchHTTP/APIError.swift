@@ -59,7 +59,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .missing:
                 return APIError(.serviceUnavailable, "no_index", "the search index is not built yet")
             case .corrupted:
-                return APIError(.serviceUnavailable, "index_damaged", "the search index is damaged; it is being rebuilt")
+                return APIError(.serviceUnavailable, "index_damaged", "the search index is damaged")
             default:
                 return APIError(.serviceUnavailable, "index_unavailable", "the search index cannot be read right now")
             }

@@ -106,7 +106,7 @@ def main():
         fetched = lambda: js("return window.__fetched")
         status = lambda: driver.find_element(By.CSS_SELECTOR, ".cvs-status").text
 
-        def open_page():
+        def open_page():  # every step starts from a fresh page: a failure cannot cascade
             driver.get(base)
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input.cvs-input"))
 
@@ -137,6 +137,7 @@ def main():
 
         @step("2 English query 'RAG Qwen': title, link, <mark>, partial badge, status")
         def _():
+            open_page()
             search("RAG Qwen")
             title = first(".cvs-title")
             assert title.text == "Project 3.2: Apple 自营店客服 RAG", title.text
@@ -148,6 +149,7 @@ def main():
 
         @step("3 Chinese query '知识图谱': title and highlighted snippet")
         def _():
+            open_page()
             search("知识图谱")
             assert first(".cvs-title").text == "Project 4: 商品理解大模型", first(".cvs-title").text
             snippet = first(".cvs-snippet").get_attribute("innerHTML")
@@ -155,9 +157,8 @@ def main():
 
         @step("4 IME composition: no request while composing 'zhi', one for 知识 on compositionend")
         def _():
-            box().send_keys(Keys.ESCAPE)
-            js("""window.__fetched.length = 0;
-                  const input = document.querySelector('.cvs-input'); input.focus();
+            open_page()
+            js("""const input = document.querySelector('.cvs-input'); input.focus();
                   input.dispatchEvent(new CompositionEvent('compositionstart', {bubbles: true, data: ''}));
                   for (const text of ['z', 'zh', 'zhi']) {
                     input.value = text;
@@ -175,8 +176,8 @@ def main():
 
         @step("4b real IME (Chromium's Input.imeSetComposition): pinyin 'zhishi' commits 知识, one request")
         def _():
-            box().send_keys(Keys.ESCAPE)
-            js("window.__fetched.length = 0")
+            open_page()
+            box().click()  # the IME types into the focused element
             for text in ("z", "zh", "zhi", "zhis", "zhishi"):  # Chromium fires input with isComposing
                 driver.execute_cdp_cmd("Input.imeSetComposition",
                                        {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
@@ -188,6 +189,7 @@ def main():
 
         @step("5 typo 'langchan': note names 'langchain', right first title")
         def _():
+            open_page()
             search("langchan")
             notes = [n.text for n in driver.find_elements(By.CSS_SELECTOR, "p.cvs-note")]
             assert any("'langchain'" in n for n in notes), notes
@@ -195,6 +197,7 @@ def main():
 
         @step("6 keyboard: ArrowDown x2 selects 2nd, ArrowUp 1st, Enter opens it")
         def _():
+            open_page()
             search("RAG Qwen")
             assert len(items()) >= 2, len(items())
             selected = lambda: [i.get_attribute("aria-selected") for i in items()]
@@ -208,9 +211,35 @@ def main():
             wait.until(lambda d: d.current_url == href, f"url is {driver.current_url}, wanted {href}")
             assert href.endswith("#project-3-2"), href
 
+        @step("6b typing then Enter at once searches the new text (does not open the old selection)")
+        def _():
+            open_page()
+            search("RAG Qwen")
+            box().send_keys(Keys.ARROW_DOWN)
+            before = driver.current_url
+            box().send_keys(" 知识图谱", Keys.ENTER)
+            settled("RAG Qwen 知识图谱")
+            assert driver.current_url == before, f"navigated to {driver.current_url}"
+
+        @step("6c after an error answer, Enter does not open a result of the previous query")
+        def _():
+            open_page()
+            search("RAG Qwen")
+            box().send_keys(Keys.ARROW_DOWN)
+            before = driver.current_url
+            box().send_keys(Keys.ESCAPE)
+            js("const i = document.querySelector('input.cvs-input'); i.value = 'a'.repeat(1100);"
+               "i.dispatchEvent(new Event('input', {bubbles: true}));")
+            wait.until(lambda d: "limit is 1024" in status(), f"status is {status()!r}")
+            assert not items() and box().get_attribute("aria-activedescendant") is None
+            assert box().get_attribute("aria-expanded") == "false"
+            box().send_keys(Keys.ENTER)
+            time.sleep(0.3)
+            assert driver.current_url == before, f"navigated to {driver.current_url}"
+
         @step("7 empty state 'xyzzy': li.cvs-empty shown, no items")
         def _():
-            open_page()  # fresh page after step 6's navigation
+            open_page()
             search("xyzzy")
             empty = driver.find_element(By.CSS_SELECTOR, "li.cvs-empty")
             assert empty.is_displayed() and "xyzzy" in empty.text, empty.text
@@ -238,9 +267,9 @@ def main():
             top, left, bottom, right, vh, vw = rect
             assert 0 <= top < bottom <= vh and 0 <= left < right <= vw, rect
 
-        @step("9 no console errors during the whole session")
+        @step("9 no console errors during the whole session (but the 414 step 6c asked for)")
         def _():
-            errors = console_errors(driver)
+            errors = [e for e in console_errors(driver) if "414" not in e]
             assert not errors, errors
     except Exception as error:  # setup failed: server or browser did not start
         print(f"FAIL  setup: {type(error).__name__}: {error}", flush=True)

@@ -10,6 +10,8 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case corrupted(path: String, reason: String)
     /// The index cannot be written (read-only folder, disk full, ...). The old index is intact.
     case notWritable(path: String, reason: String)
+    /// Another indexer held the index's lock for too long.
+    case busy(path: String)
     /// Another SQLite failure.
     case database(path: String, reason: String)
 
@@ -25,13 +27,11 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
             return "the index \(path) is damaged (\(reason)): rebuild it with `cvsearch index --rebuild`"
         case .notWritable(let path, let reason):
             return "cannot write the index \(path): \(reason); the previous index is unchanged"
+        case .busy(let path):
+            return "another `cvsearch index` is still updating \(path); try again later"
         case .database(let path, let reason):
             return "index \(path): \(reason)"
         }
-    }
-
-    init(opening path: String, _ error: DatabaseError) {
-        self.init(reading: path, error)
     }
 
     init(reading path: String, _ error: DatabaseError) {

@@ -37,7 +37,31 @@ public enum IndexMaintenance {
             if indexExists && entries > 0 { return Outcome(store: store, problems: loaded.problems) }
             throw IndexError.corpus(loaded.problems)
         }
-        let summary = try Indexer.index(loaded, into: store, fingerprint: fingerprint)
+        let lock = try IndexLock(index: index)
+        let summary = try withExtendedLifetime(lock) {
+            try Indexer.index(loaded, into: store, fingerprint: fingerprint)
+        }
         return Outcome(store: store, summary: summary, problems: loaded.problems)
+    }
+
+    /// Brings the index at `index` up to date with a loaded corpus, for `cvsearch index`:
+    /// holds the index's ``IndexLock``, and with `rebuild` also recovers from a damaged file
+    /// (moved aside as `<index>.damaged-<time>`, for inspection, and built anew).
+    public static func reindex(
+        _ corpus: Corpus, index: String, fingerprint: String?, rebuild: Bool = false
+    ) throws -> IndexSummary {
+        let lock = try IndexLock(index: index)
+        return try withExtendedLifetime(lock) {
+            let store: IndexStore
+            do {
+                store = try IndexStore(path: index)
+            } catch IndexError.corrupted where rebuild {
+                let aside = index + ".damaged-\(Int(Date().timeIntervalSince1970))"
+                try? FileManager.default.moveItem(atPath: index, toPath: aside)
+                for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
+                store = try IndexStore(path: index)
+            }
+            return try Indexer.index(corpus, into: store, fingerprint: fingerprint, rebuild: rebuild)
+        }
     }
 }

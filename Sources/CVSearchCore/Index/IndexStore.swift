@@ -37,7 +37,7 @@ public final class IndexStore: Sendable {
             pool = try DatabasePool(path: path, configuration: Self.configuration(readonly: readonly))
             if !readonly { try pool.write { db in try Self.createSchema(db) } }
         } catch let error as DatabaseError {
-            throw IndexError(opening: path, error)
+            throw readonly ? IndexError(reading: path, error) : IndexError(writing: path, error)
         }
     }
 

@@ -74,16 +74,30 @@ enum Widget {
             root.appendChild(notes);
             root.appendChild(list);
 
-            var composing = false, timer = null, controller = null, sequence = 0, active = -1, hits = [];
+            // stale: the box changed since the results were rendered (Enter must search, not open).
+            var composing = false, stale = false, timer = null, controller = null, sequence = 0, active = -1, hits = [];
 
             function schedule(delay) {
               clearTimeout(timer);
               timer = setTimeout(run, delay);
             }
 
+            function clearSelection() {
+              active = -1;
+              input.removeAttribute("aria-activedescendant");
+              var items = list.querySelectorAll(".cvs-item");
+              for (var i = 0; i < items.length; i++) items[i].setAttribute("aria-selected", "false");
+            }
+
+            function clearResults() {
+              list.textContent = ""; notes.textContent = ""; hits = [];
+              clearSelection();
+              input.setAttribute("aria-expanded", "false");
+            }
+
             function setActive(index) {
-              var items = list.children;
-              if (!items.length) { active = -1; return; }
+              var items = list.querySelectorAll(".cvs-item");
+              if (!items.length || stale) { active = -1; return; }
               active = (index + items.length) % items.length;
               for (var i = 0; i < items.length; i++) items[i].setAttribute("aria-selected", i === active ? "true" : "false");
               input.setAttribute("aria-activedescendant", items[active].id);
@@ -96,11 +110,9 @@ enum Widget {
             }
 
             function render(data, query) {
-              list.textContent = "";
-              notes.textContent = "";
+              clearResults();
+              stale = false;
               hits = data.hits || [];
-              active = -1;
-              input.removeAttribute("aria-activedescendant");
               (data.notes || []).forEach(function (text) {
                 notes.appendChild(el("p", "cvs-note", text.charAt(0).toUpperCase() + text.slice(1)));
               });
@@ -131,8 +143,8 @@ enum Widget {
                 });
                 list.appendChild(item);
               });
-              var total = data.estimatedTotalHits;
-              status.textContent = total + (total === 1 ? " result" : " results") + " · " + data.processingTimeMs + " ms";
+              var total = data.estimatedTotalHits, ms = data.processingTimeMs;
+              status.textContent = total + (total === 1 ? " result" : " results") + " · " + (ms < 1 ? "< 1" : Math.round(ms)) + " ms";
               input.setAttribute("aria-expanded", "true");
             }
 
@@ -140,8 +152,9 @@ enum Widget {
               var query = input.value;
               if (!query.trim()) {
                 if (controller) controller.abort();
-                list.textContent = ""; notes.textContent = ""; status.textContent = ""; hits = [];
-                input.setAttribute("aria-expanded", "false");
+                clearResults();
+                status.textContent = "";
+                stale = false;
                 return;
               }
               if (controller) controller.abort();
@@ -156,7 +169,8 @@ enum Widget {
                 .then(function (result) {
                   if (mine !== sequence) return;   // a newer query is on its way
                   if (!result.ok) {
-                    list.textContent = ""; notes.textContent = "";
+                    clearResults();
+                    stale = false;
                     status.textContent = (result.body && result.body.error && result.body.error.message) || "Search failed";
                     return;
                   }
@@ -171,8 +185,10 @@ enum Widget {
             // Input methods (pinyin, zhuyin, kana): search when the composition ends, not on
             // every keystroke of it.
             input.addEventListener("compositionstart", function () { composing = true; clearTimeout(timer); });
-            input.addEventListener("compositionend", function () { composing = false; schedule(0); });
+            input.addEventListener("compositionend", function () { composing = false; stale = true; clearSelection(); schedule(0); });
             input.addEventListener("input", function (event) {
+              stale = true;
+              clearSelection();
               if (composing || event.isComposing) return;
               schedule(150);
             });
@@ -182,7 +198,7 @@ enum Widget {
               else if (event.key === "ArrowUp") { event.preventDefault(); setActive(active - 1); }
               else if (event.key === "Enter") {
                 event.preventDefault();
-                if (active >= 0) open(active); else { clearTimeout(timer); run(); }
+                if (active >= 0 && !stale) open(active); else { clearTimeout(timer); run(); }
               } else if (event.key === "Escape") { input.value = ""; run(); }
             });
           }
