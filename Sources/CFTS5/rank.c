@@ -313,3 +313,8 @@ int cvs_register_rank(void *handle) {
     if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "cvsinfo", NULL, cvsinfo, NULL);
     return rc;
 }
+
+int cvs_persist_wal(void *handle) {
+    int persist = 1;
+    return sqlite3_file_control((sqlite3 *)handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+}

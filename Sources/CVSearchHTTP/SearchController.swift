@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// The endpoints: `/search` (the same JSON as `cvsearch --json`), `/healthz`, `/ping`, the demo
-/// page `/` and the embeddable `/widget.js`.
+/// page `/`, the embeddable `/widget.js` and the API contract `/openapi.json`.
 struct SearchController: Sendable {
     let index: IndexHandle
     let settings: ServerSettings
@@ -24,6 +24,7 @@ struct SearchController: Sendable {
         router.head("/ping") { _, _ in Self.text("pong\n", type: "text/plain; charset=utf-8") }
         router.get("/") { _, _ in Self.text(DemoPage.html, type: "text/html; charset=utf-8", cache: "no-cache") }
         router.get("/widget.js") { _, _ in Self.text(Widget.javascript, type: "text/javascript; charset=utf-8", cache: "public, max-age=300") }
+        router.get("/openapi.json") { _, _ in Self.text(OpenAPIDocument.json, type: "application/json; charset=utf-8", cache: "public, max-age=300") }
     }
 
     // MARK: - /search

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CVSearchCore
 import Foundation
+import GRDB
 
 /// Benchmarks, separate from the tests: run in release mode and report ratios measured in the
 /// same run. `swift run -c release cvsearch-bench --help`.
@@ -9,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvsearch-bench",
         abstract: "cvsearch benchmarks (run with -c release).",
-        subcommands: [Latency.self]
+        subcommands: [Latency.self, TokenizerSpeed.self, BuildSpeed.self, CLIWallTime.self, ServerMemory.self]
     )
 }
 
@@ -42,33 +43,59 @@ struct Latency: ParsableCommand {
     @Option(help: "Rounds over the query list (after one warm-up round).")
     var rounds = 20
 
+    @Flag(help: "Also measure FTS5 unicode61 (ids only, bm25) on the same entries and queries.")
+    var baseline = false
+
     func run() throws {
-        let path = index ?? FileManager.default.temporaryDirectory.appendingPathComponent("cvsearch-bench-\(UUID()).db").path
-        let loaded = CorpusLoader.load(at: corpus)
-        guard loaded.errors.isEmpty else { throw IndexError.corpus(loaded.problems) }
+        let path = index ?? temporaryPath("latency.db")
+        let loaded = try loadCorpus(corpus)
         let store = try IndexStore(path: path)
-        try Indexer.index(loaded, into: store)
+        let buildTime = try seconds { try Indexer.index(loaded, into: store) }
         let service = SearchService(store: store)
         let list = try queries.flatMap(Self.load)
         for query in list { _ = try? service.search(SearchRequest(query: query)) }  // warm-up
         var times: [Double] = []
         var perQuery: [String: [Double]] = [:]
-        for _ in 0..<rounds {
+        var zero = 0
+        for round in 0..<rounds {
             for query in list {
-                let start = ContinuousClock.now
-                _ = try? service.search(SearchRequest(query: query))
-                let elapsed = ContinuousClock.now - start
-                let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+                var hits = 0
+                let ms = seconds { hits = (try? service.search(SearchRequest(query: query)))?.hits.count ?? 0 } * 1000
                 times.append(ms)
                 perQuery[query, default: []].append(ms)
+                if round == 0 && hits == 0 { zero += 1 }
             }
         }
-        print("corpus \(corpus): \(loaded.entries.count) entries; \(list.count) queries x \(rounds) rounds = \(times.count) searches")
-        print("latency ms: p50 \(format(percentile(times, 0.5))), p90 \(format(percentile(times, 0.9))), "
+        print("corpus \(corpus): \(loaded.entries.count) entries, indexed in \(String(format: "%.2f", buildTime)) s; "
+              + "\(list.count) queries x \(rounds) rounds = \(times.count) searches (top 10 with snippets); \(zero) queries without hits")
+        print("cvsearch latency ms: p50 \(format(percentile(times, 0.5))), p90 \(format(percentile(times, 0.9))), "
               + "p99 \(format(percentile(times, 0.99))), max \(format(times.max() ?? 0))")
         let slowest = perQuery.map { ($0.key, percentile($0.value, 0.5)) }.sorted { $0.1 > $1.1 }.prefix(5)
         print("slowest queries (median ms): " + slowest.map { "\($0.0) \(format($0.1))" }.joined(separator: "; "))
-        if index == nil { try? FileManager.default.removeItem(atPath: path) }
+        if baseline {
+            let basePath = temporaryPath("u61.db")
+            let u61 = try Unicode61Index(loaded, path: basePath)
+            var baseTimes: [Double] = []
+            var baseZero = 0
+            try u61.queue.read { db in
+                for query in list { _ = try u61.search(query, db) }
+                for round in 0..<rounds {
+                    for query in list {
+                        var hits = 0
+                        baseTimes.append(try seconds { hits = try u61.search(query, db).count } * 1000)
+                        if round == 0 && hits == 0 { baseZero += 1 }
+                    }
+                }
+            }
+            print("unicode61 latency ms (ids only): p50 \(format(percentile(baseTimes, 0.5))), "
+                  + "p99 \(format(percentile(baseTimes, 0.99))); \(baseZero) queries without hits")
+            print("ratio cvsearch/unicode61: p50 \(String(format: "%.2f", percentile(times, 0.5) / percentile(baseTimes, 0.5)))x, "
+                  + "p99 \(String(format: "%.2f", percentile(times, 0.99) / percentile(baseTimes, 0.99)))x")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: basePath + suffix) }
+        }
+        if index == nil {
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
     }
 
     static func load(_ file: String) throws -> [String] {

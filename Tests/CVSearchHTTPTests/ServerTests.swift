@@ -231,11 +231,13 @@ struct ServerTests {
         let fixture = try Fixture()
         try await fixture.application().test(.live) { client in
             let stop = ManagedFlag()
+            let progress = Counter()
             async let load: [(HTTPResponse.Status, String)] = {
                 var seen: [(HTTPResponse.Status, String)] = []
                 while !stop.isSet {
                     let response = try await client.execute(uri: "/search?q=hotswap&limit=5", method: .get)
                     seen.append((response.status, response.text))
+                    progress.increment()
                 }
                 return seen
             }()
@@ -243,19 +245,25 @@ struct ServerTests {
                 let text = "---\ntitle: Version \(round) hotswap\n---\nhotswap round \(round)\n"
                 try Data(text.utf8).write(to: fixture.corpus.appendingPathComponent("swap.md"))
                 if round == 3 {
-                    // A rebuilt file moved over the old one (a new inode).
+                    // A file built elsewhere moved over the old one (a new inode), the safe way:
+                    // the new file closed (checkpointed), the old -wal and -shm removed first.
                     let other = fixture.folder.appendingPathComponent("index/new.db").path
                     try Indexer.index(CorpusLoader.load(at: fixture.corpus.path), into: IndexStore(path: other))
-                    for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: other + suffix) }
+                    for suffix in ["-wal", "-shm"] {
+                        try? FileManager.default.removeItem(atPath: other + suffix)
+                        try? FileManager.default.removeItem(atPath: fixture.indexPath + suffix)
+                    }
                     _ = rename(other, fixture.indexPath)
                 } else {
                     try fixture.reindex()
                 }
-                try await Task.sleep(for: .milliseconds(60))
+                // Let a few requests through before the next change.
+                let target = progress.value + 3
+                while progress.value < target { try await Task.sleep(for: .milliseconds(5)) }
             }
             stop.set()
             let seen = try await load
-            #expect(seen.count > 20)
+            #expect(seen.count > 5)
             #expect(seen.allSatisfy { $0.0 == .ok }, "\(seen.filter { $0.0 != .ok }.prefix(3))")
             for (_, body) in seen {
                 let hits = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["hits"] as? [[String: Any]]
@@ -266,6 +274,13 @@ struct ServerTests {
             #expect(last.contains("Version 5 hotswap"))
         }
     }
+}
+
+/// A counter shared between tasks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }
 
 /// A flag shared between tasks.

@@ -8,6 +8,11 @@
 /// connection (`sqlite3 *`). Returns an SQLite result code.
 int cvs_register_rank(void *db);
 
+/// Keeps the database's -wal and -shm files when the last connection closes
+/// (SQLITE_FCNTL_PERSIST_WAL), so that readers without write access to the index folder (a
+/// server on a read-only mount, or run as another user) can still open it. SQLite result code.
+int cvs_persist_wal(void *db);
+
 /// FTS5's own porter stemmer, used word by word. Not thread-safe: one per tokenizer.
 typedef struct cvs_stemmer cvs_stemmer;
 

@@ -21,7 +21,7 @@ public enum IndexMaintenance {
         let corpusExists = FileManager.default.fileExists(atPath: corpus)
         let indexExists = FileManager.default.fileExists(atPath: index)
         guard corpusExists || indexExists else { throw IndexError.missing(path: index) }
-        guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: false)) }
+        guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: true)) }
 
         let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)

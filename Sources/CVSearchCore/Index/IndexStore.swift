@@ -54,6 +54,8 @@ public final class IndexStore: Sendable {
             if rc != 0 {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "cannot register the cvsrank function")
             }
+            // Writers keep -wal and -shm in place, so read-only readers can always open the index.
+            if !readonly { _ = cvs_persist_wal(UnsafeMutableRawPointer(db.sqliteConnection)) }
         }
         return config
     }
