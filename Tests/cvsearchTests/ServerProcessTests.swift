@@ -1,15 +1,19 @@
 import Foundation
 import Synchronization
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `cvsearch serve` as a process: started on a free port, stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     private(set) var port = 0
     private let log = LogBuffer()
+
+    /// Responses collected from several threads.
+    final class Results: Sendable {
+        private let items = Mutex<[(Int, String)]>([])
+        func append(_ item: (Int, String)) { items.withLock { $0.append(item) } }
+        var all: [(Int, String)] { items.withLock { $0 } }
+    }
 
     final class LogBuffer: Sendable {
         private let text = Mutex("")
@@ -45,11 +49,9 @@ final class ServerProcess: @unchecked Sendable {
 
     var output: String { log.value }
 
-    /// GET a path; returns the status and body.
-    func get(_ path: String) async throws -> (status: Int, body: String) {
-        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
-        let (data, response) = try await URLSession.shared.data(from: url)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    /// GET a path (blocking); returns the status and body.
+    func get(_ path: String) throws -> (status: Int, body: String) {
+        try HTTPGet.fetch(port: port, path)
     }
 
     /// SIGTERM, then the exit status (nil if it did not stop within 10 s).
@@ -79,14 +81,14 @@ struct ServerProcessTests {
         let server = try ServerProcess(in: folder)
         let stop = ServerProcess.LogBuffer()
         let progress = ServerProcess.LogBuffer()
-        async let results: [(Int, String)] = {
-            var seen: [(Int, String)] = []
+        let results = ServerProcess.Results()
+        let loader = Thread {
             while stop.value.isEmpty {
-                seen.append(try await server.get("/search?q=loadmarker&limit=5"))
+                results.append((try? server.get("/search?q=loadmarker&limit=5")) ?? (0, "request failed"))
                 progress.append("x")
             }
-            return seen
-        }()
+        }
+        loader.start()
         for round in 0..<5 {
             try Data("---\ntitle: Round \(round) loadmarker\n---\nloadmarker round \(round)\n".utf8)
                 .write(to: folder.appendingPathComponent("corpus/load.md"))
@@ -96,7 +98,8 @@ struct ServerProcessTests {
             while progress.value.count < target { try await Task.sleep(for: .milliseconds(5)) }
         }
         stop.append("stop")
-        let seen = try await results
+        while !loader.isFinished { try await Task.sleep(for: .milliseconds(5)) }
+        let seen = results.all
         #expect(seen.count > 5)
         #expect(seen.allSatisfy { $0.0 == 200 }, "\(seen.filter { $0.0 != 200 }.prefix(3))")
         let pattern = try Regex(#""title":"Round (\d) loadmarker""#)
@@ -104,7 +107,7 @@ struct ServerProcessTests {
             let rounds = body.matches(of: pattern).count
             #expect(rounds <= 1, "an answer mixes two corpora: \(body.prefix(200))")
         }
-        #expect(try await server.get("/search?q=loadmarker").body.contains("Round 4 loadmarker"))
+        #expect(try server.get("/search?q=loadmarker").body.contains("Round 4 loadmarker"))
         #expect(server.stop() == 0)
         #expect(server.output.contains("status=200"))
     }
@@ -115,15 +118,15 @@ struct ServerProcessTests {
         let folder = try CLI.freshCheckout()
         #expect(try CLI.run(["index"], in: folder).status == 0)
         let server = try ServerProcess(in: folder)
-        #expect(try await server.get("/search?q=RAG").status == 200)
+        #expect(try server.get("/search?q=RAG").status == 200)
         let index = folder.appendingPathComponent("index/cvsearch.db").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
-        let afterDelete = try await server.get("/search?q=RAG+Qwen")
+        let afterDelete = try server.get("/search?q=RAG+Qwen")
         #expect(afterDelete.status == 200 && afterDelete.body.contains("Apple 自营店客服 RAG"))
-        #expect(try await server.get("/healthz").status == 200)
+        #expect(try server.get("/healthz").status == 200)
         try Data("---\ntitle: Fresh entry\n---\nfreshmarker\n".utf8).write(to: folder.appendingPathComponent("corpus/fresh.md"))
         #expect(try CLI.run(["index"], in: folder).status == 0)
-        #expect(try await server.get("/search?q=freshmarker").body.contains("Fresh entry"))
+        #expect(try server.get("/search?q=freshmarker").body.contains("Fresh entry"))
         #expect(server.stop() == 0)
     }
 
@@ -131,14 +134,19 @@ struct ServerProcessTests {
         let folder = try CLI.freshCheckout()
         #expect(try CLI.run(["index"], in: folder).status == 0)
         let server = try ServerProcess(arguments: ["--no-log-queries"], in: folder)
-        // Requests in flight when SIGTERM arrives complete.
-        async let answers: [Int] = withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<40 { group.addTask { try await server.get("/search?q=RAG\(i % 5)").status } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        // Requests in flight when SIGTERM arrives complete (40 at once, on threads).
+        let results = ServerProcess.Results()
+        let group = DispatchGroup()
+        for i in 0..<40 {
+            DispatchQueue.global().async(group: group) {
+                results.append((try? server.get("/search?q=RAG\(i % 5)")) ?? (0, "refused"))
+            }
         }
         try await Task.sleep(for: .milliseconds(20))
         let status = server.stop()
-        let codes = (try? await answers) ?? []
+        group.wait()
+        // A request sent after the listener closed is refused, never cut off half-way.
+        let codes = results.all.map(\.0).filter { $0 != 0 }
         #expect(status == 0)
         #expect(codes.allSatisfy { $0 == 200 })
         #expect(!server.output.contains("query=q="), "--no-log-queries keeps query text out of the info log")

@@ -6,15 +6,34 @@ import Foundation
 /// backticks, and link syntax, keeping the link text); every word of the text stays.
 enum MarkdownText {
     static func plain(_ markdown: String) -> String {
-        var lines: [Substring] = []
+        var out = ""
+        out.reserveCapacity(markdown.utf8.count)
+        var blankRun = 0  // consecutive empty lines: at most one is kept
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             var rest = line.drop(while: { $0 == " " || $0 == "\t" })
             rest = dropBlockMarker(rest)
-            lines.append(rest)
+            while let last = rest.last, last == " " || last == "\t" || last == "\r" { rest = rest.dropLast() }
+            let text = needsInline(rest) ? inline(String(rest)) : String(rest)
+            if text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                blankRun += 1
+                continue
+            }
+            if !out.isEmpty { out += blankRun > 0 ? "\n\n" : "\n" }
+            blankRun = 0
+            out += text
         }
-        var text = lines.map { inline(String($0)) }.joined(separator: "\n")
-        while text.contains("\n\n\n") { text = text.replacingOccurrences(of: "\n\n\n", with: "\n\n") }
-        return String(text.drop(while: { $0 == "\n" }).reversed().drop(while: { $0 == "\n" || $0 == " " }).reversed())
+        return out
+    }
+
+    /// Whether a line has inline markup (checked on bytes: most lines have none).
+    private static func needsInline(_ line: Substring) -> Bool {
+        var previous: UInt8 = 0
+        for byte in line.utf8 {
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "`") { return true }
+            if (byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_")) && byte == previous { return true }
+            previous = byte
+        }
+        return false
     }
 
     private static func dropBlockMarker(_ line: Substring) -> Substring {
@@ -31,9 +50,6 @@ enum MarkdownText {
     }
 
     private static func inline(_ line: String) -> String {
-        guard line.contains("[") || line.contains("`") || line.contains("**") || line.contains("__") else {
-            return line
-        }
         var out = ""
         var chars = Array(line)[...]
         while let c = chars.first {
