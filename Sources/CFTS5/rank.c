@@ -20,8 +20,11 @@
 // title that contains the term counts for much more than one more mention in a long body.
 //
 // cvsinfo(spec) returns, for the current row, a text the query layer parses for partial
-// matches and --explain:
-//   <matched-units-mask>;<prox>;<unit>:<best-phrase>:<score>:<columns-mask>|...
+// matches, --explain and snippets:
+//   <matched-units-mask>;<prox>;<unit>:<best-phrase>:<score>:<columns-mask>|...;<first>:<last>
+// where <first>:<last> are the token positions of the densest window of matches in the column
+// named by the spec's `w=<column>:<width>` (most distinct units within <width> positions, then
+// most matches, then the earliest), or -1:-1 when that column has no match.
 
 #include "cvsfts5.h"
 
@@ -44,6 +47,9 @@ typedef struct {
     int *phraseSize;      // [nPhrase] tokens in each phrase
     double *idf;          // [nPhrase]
     double avgdl[MAX_COLS];
+    int idfGiven;         // the spec gave the IDFs
+    int windowColumn;     // column of the snippet window (-1: none)
+    int windowWidth;
     // per-row scratch
     double *freq;         // [nPhrase * MAX_COLS]
     unsigned *phraseCols; // [nPhrase] columns where the phrase occurs
@@ -109,6 +115,8 @@ static int rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
         d->phraseSize[i] = api->xPhraseSize(fts, i);
     }
     d->nUnit = d->nPhrase < MAX_UNITS ? d->nPhrase : MAX_UNITS;
+    d->windowColumn = -1;
+    d->windowWidth = 40;
 
     const char *s = spec ? (const char *)sqlite3_value_text(spec) : NULL;
     while (s && *s) {
@@ -128,6 +136,30 @@ static int rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
             long u = strtol(s, &end, 10);
             if (end != s) d->nUnit = u < 0 ? 0 : (u > MAX_UNITS ? MAX_UNITS : (int)u);
             s = end;
+        } else if (s[0] == 'w' && s[1] == '=') {
+            s += 2;
+            char *end;
+            long column = strtol(s, &end, 10);
+            s = end;
+            if (*s == ':') {
+                long width = strtol(s + 1, &end, 10);
+                s = end;
+                if (width > 0 && width < 100000) d->windowWidth = (int)width;
+            }
+            d->windowColumn = column >= 0 && column < MAX_COLS ? (int)column : -1;
+        } else if (s[0] == 'i' && s[1] == '=') {
+            // Inverse document frequencies given by the caller (from the index vocabulary), in
+            // phrase order: no pass over every matching row to count them.
+            s += 2;
+            d->idfGiven = 1;
+            for (int i = 0; *s && *s != ';'; i++) {
+                char *end;
+                double v = strtod(s, &end);
+                if (end == s) break;
+                if (i < d->nPhrase) d->idf[i] = v > 0 ? v : 1e-6;
+                s = end;
+                if (*s == ',') s++;
+            }
         } else if (s[0] == 'p' && s[1] == '=') {
             s += 2;
             for (int i = 0; *s && *s != ';'; i++) {
@@ -159,7 +191,7 @@ static int rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
         rc = api->xColumnTotalSize(fts, c, &nToken);
         d->avgdl[c] = nRow > 0 && nToken > 0 ? (double)nToken / (double)nRow : 1.0;
     }
-    for (int i = 0; rc == SQLITE_OK && i < d->nPhrase; i++) {
+    for (int i = 0; rc == SQLITE_OK && !d->idfGiven && i < d->nPhrase; i++) {
         if (d->phraseUnit[i] < 0) continue;
         sqlite3_int64 nHit = 0;
         rc = api->xQueryPhrase(fts, i, &nHit, count_hit);
@@ -179,8 +211,15 @@ static int rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
 static int score_row(const Fts5ExtensionApi *api, Fts5Context *fts, RankData *d, RowResult *r) {
     const double k1 = 1.2, b = 0.75;
     int nInst = 0, rc;
-    memset(r, 0, sizeof *r);
-    for (int u = 0; u < MAX_UNITS; u++) r->unitBest[u] = -1;
+    int nUnit = d->nUnit;
+    r->score = 0;
+    r->prox = 0;
+    r->mask = 0;
+    for (int u = 0; u < nUnit; u++) {
+        r->unitBest[u] = -1;
+        r->unitScore[u] = 0;
+        r->unitCols[u] = 0;
+    }
     memset(d->freq, 0, sizeof(double) * (size_t)(d->nPhrase > 0 ? d->nPhrase : 1) * MAX_COLS);
     for (int i = 0; i < d->nPhrase; i++) d->phraseCols[i] = 0;
     rc = api->xInstCount(fts, &nInst);
@@ -190,7 +229,7 @@ static int score_row(const Fts5ExtensionApi *api, Fts5Context *fts, RankData *d,
     // and the smallest gap between consecutive units.
     int lastCol[MAX_UNITS], lastEnd[MAX_UNITS];
     int bestGap[MAX_UNITS];
-    for (int u = 0; u < MAX_UNITS; u++) {
+    for (int u = 0; u < nUnit; u++) {
         lastCol[u] = -1;
         lastEnd[u] = 0;
         bestGap[u] = -1;
@@ -270,6 +309,51 @@ static void cvsrank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     sqlite3_result_double(ctx, -r.score);
 }
 
+// The densest window of matches in the window column: a two-pointer pass over its instances
+// (xInst orders them by column, then position).
+static int best_window(const Fts5ExtensionApi *api, Fts5Context *fts, RankData *d, int *first, int *last) {
+    *first = -1;
+    *last = -1;
+    if (d->windowColumn < 0) return SQLITE_OK;
+    int nInst = 0, rc = api->xInstCount(fts, &nInst);
+    if (rc != SQLITE_OK || nInst == 0) return rc;
+    int *off = sqlite3_malloc(sizeof(int) * nInst * 3);
+    if (!off) return SQLITE_NOMEM;
+    int *end = off + nInst, *unit = off + 2 * nInst, n = 0;
+    for (int k = 0; k < nInst; k++) {
+        int phrase, col, o;
+        rc = api->xInst(fts, k, &phrase, &col, &o);
+        if (rc != SQLITE_OK) break;
+        if (col != d->windowColumn || phrase < 0 || phrase >= d->nPhrase) continue;
+        int u = d->phraseUnit[phrase];
+        if (u < 0 || u >= d->nUnit) continue;
+        off[n] = o;
+        end[n] = o + (d->phraseSize[phrase] > 0 ? d->phraseSize[phrase] : 1) - 1;
+        unit[n] = u;
+        n++;
+    }
+    if (rc == SQLITE_OK && n > 0) {
+        int count[MAX_UNITS] = {0};
+        int distinct = 0, bestScore = -1, j = 0;
+        for (int i = 0; i < n; i++) {
+            while (j < n && end[j] - off[i] < d->windowWidth) {
+                if (count[unit[j]]++ == 0) distinct++;
+                j++;
+            }
+            int score = distinct * 100000 + (j - i);
+            if (score > bestScore) {
+                bestScore = score;
+                *first = off[i];
+                *last = off[i];
+                for (int k = i; k < j; k++) if (end[k] > *last) *last = end[k];
+            }
+            if (j > i && --count[unit[i]] == 0) distinct--;
+        }
+    }
+    sqlite3_free(off);
+    return rc;
+}
+
 static void cvsinfo(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                     int nVal, sqlite3_value **apVal) {
     RankData *d;
@@ -289,6 +373,14 @@ static void cvsinfo(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
                             r.unitCols[u]);
         first = 0;
     }
+    int windowFirst, windowLast;
+    rc = best_window(api, fts, d, &windowFirst, &windowLast);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(sqlite3_str_finish(out));
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    sqlite3_str_appendf(out, ";%d:%d", windowFirst, windowLast);
     int n = sqlite3_str_length(out);
     char *text = sqlite3_str_finish(out);
     if (!text) {

@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvsearch-bench",
         abstract: "cvsearch benchmarks (run with -c release).",
-        subcommands: [Latency.self, TokenizerSpeed.self, BuildSpeed.self, CLIWallTime.self, ServerMemory.self]
+        subcommands: [Latency.self, TokenizerSpeed.self, BuildSpeed.self, CLIWallTime.self, ServerMemory.self, SQLProbe.self]
     )
 }
 
@@ -43,6 +43,9 @@ struct Latency: ParsableCommand {
     @Option(help: "Rounds over the query list (after one warm-up round).")
     var rounds = 20
 
+    @Option(help: "Hits per search.")
+    var limit = 10
+
     @Flag(help: "Also measure FTS5 unicode61 (ids only, bm25) on the same entries and queries.")
     var baseline = false
 
@@ -53,14 +56,14 @@ struct Latency: ParsableCommand {
         let buildTime = try seconds { try Indexer.index(loaded, into: store) }
         let service = SearchService(store: store)
         let list = try queries.flatMap(Self.load)
-        for query in list { _ = try? service.search(SearchRequest(query: query)) }  // warm-up
+        for query in list { _ = try? service.search(SearchRequest(query: query, limit: limit)) }  // warm-up
         var times: [Double] = []
         var perQuery: [String: [Double]] = [:]
         var zero = 0
         for round in 0..<rounds {
             for query in list {
                 var hits = 0
-                let ms = seconds { hits = (try? service.search(SearchRequest(query: query)))?.hits.count ?? 0 } * 1000
+                let ms = seconds { hits = (try? service.search(SearchRequest(query: query, limit: limit)))?.hits.count ?? 0 } * 1000
                 times.append(ms)
                 perQuery[query, default: []].append(ms)
                 if round == 0 && hits == 0 { zero += 1 }

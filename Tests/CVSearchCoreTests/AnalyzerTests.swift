@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CVSearchCore
 
@@ -121,5 +122,49 @@ struct AnalyzerTests {
 
     private func isBoundary(_ bytes: [UInt8], _ offset: Int) -> Bool {
         offset == bytes.count || bytes[offset] & 0xC0 != 0x80
+    }
+}
+
+/// Checkpoints counted without tokens agree with the tokens' positions, and tokenizing from a
+/// checkpoint gives the same positions as tokenizing from the start.
+@Suite("Position checkpoints")
+struct CheckpointTests {
+    let analyzer = try! Analyzer()
+
+    func starts(_ text: String) -> [Int] {
+        analyzer.tokens(text, bigrams: false).filter { !$0.colocated }.map(\.start)
+    }
+
+    @Test func checkpointsMatchTokenPositions() throws {
+        var texts = CorpusLoader.load(at: TestSupport.corpusPath).entries.map(\.body)
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = ["a", "Z9", " ", "\n", "-", "知识", "東", "é", "e\u{301}", "ＲＡＧ", "👍", ".", "Qwen2.5-7b", "ｶﾞ", "_x"]
+        for _ in 0..<200 {
+            texts.append((0..<Int.random(in: 0...60, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined())
+        }
+        for text in texts {
+            let positions = starts(text)
+            let every = 4
+            let expected = stride(from: 0, to: positions.count, by: every).map { UInt32(positions[$0]) }
+            let got = analyzer.positionCheckpoints(text, every: every)
+            if got != expected {
+                let everyOne = analyzer.positionCheckpoints(text, every: 1).map { Int($0) }
+                let bytes = Array(text.utf8)
+                let extra = Set(everyOne).subtracting(positions).sorted().prefix(3).map { String(decoding: bytes[$0..<min($0 + 12, bytes.count)], as: UTF8.self) }
+                Issue.record("\(text.prefix(80).debugDescription): counted but no token at \(extra)")
+            }
+        }
+    }
+
+    @Test func tokenizingFromACheckpointKeepsPositions() throws {
+        let text = try String(contentsOf: TestSupport.fixtures.appendingPathComponent("portfolio.txt"), encoding: .utf8)
+        let all = analyzer.tokens(text, bigrams: false).filter { !$0.colocated }
+        let checkpoints = analyzer.positionCheckpoints(text, every: 16)
+        for (index, offset) in checkpoints.enumerated() {
+            let rest = String(decoding: Array(text.utf8)[Int(offset)...], as: UTF8.self)
+            let tokens = analyzer.tokens(rest, bigrams: false).filter { !$0.colocated }
+            #expect(tokens.count == all.count - index * 16)
+            #expect(zip(tokens, all[(index * 16)...]).allSatisfy { $0.text == $1.text && $0.start + Int(offset) == $1.start })
+        }
     }
 }

@@ -113,7 +113,7 @@ struct SearchTests {
                     .replacingOccurrences(of: "</mark>", with: "")
                 #expect(stripped == Highlighter.escapeHTML(hit.snippet), "\(query): \(hit.id)")
                 #expect(!hit.snippet.contains("\u{FFFD}"))
-                #expect(Highlighter.columns(Array(hit.snippet.utf8), 0, hit.snippet.utf8.count) <= 170)
+                #expect(Highlighter.columns(hit.snippet) <= 170)
             }
         }
     }

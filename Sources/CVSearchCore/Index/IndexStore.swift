@@ -8,7 +8,10 @@ import GRDB
 /// while ``Indexer`` writes, and every change of a re-index lands in one transaction.
 public final class IndexStore: Sendable {
     /// Version of the tables' layout. Different from the stored value: the index is rebuilt.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
+
+    /// Every how many body positions a byte offset is stored (see ``Analyzer/positionCheckpoints(_:every:)``).
+    public static let checkpointInterval = 64
 
     /// The token stream's version plus the ICU version (segmentation changes with ICU's data).
     public static var tokenizerVersion: String { "\(Analyzer.version)/icu\(Analyzer.icuVersion)" }
@@ -81,6 +84,9 @@ public final class IndexStore: Sendable {
             t.column("hash", .text).notNull()
         }
         try db.execute(sql: "CREATE TABLE glossary(grp INTEGER NOT NULL, term TEXT NOT NULL)")
+        // Byte offsets of every 64th position of long bodies (little-endian UInt32s), so a hit
+        // deep in a long entry is highlighted without tokenizing the text before it.
+        try db.execute(sql: "CREATE TABLE entry_positions(docid INTEGER PRIMARY KEY NOT NULL, offsets BLOB NOT NULL)")
         try createFTS(db)
         try setMeta(db, "schema_version", "\(schemaVersion)")
         try setMeta(db, "tokenizer_version", tokenizerVersion)

@@ -65,7 +65,7 @@ public enum Indexer {
         let tokenizerChanged = try IndexStore.meta(db, "tokenizer_version") != IndexStore.tokenizerVersion
         if schemaChanged {
             try IndexStore.dropFTS(db)
-            try db.execute(sql: "DROP TABLE IF EXISTS entry")
+            for table in ["entry", "entry_positions", "glossary"] { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
             try IndexStore.createSchema(db)
         }
         if rebuild || schemaChanged || tokenizerChanged {
@@ -73,6 +73,7 @@ public enum Indexer {
             summary.rebuilt = true
             try IndexStore.dropFTS(db)
             try db.execute(sql: "DELETE FROM entry")
+            try db.execute(sql: "DELETE FROM entry_positions")
             try IndexStore.createFTS(db)
             try IndexStore.setMeta(db, "schema_version", "\(IndexStore.schemaVersion)")
             try IndexStore.setMeta(db, "tokenizer_version", IndexStore.tokenizerVersion)
@@ -91,6 +92,19 @@ public enum Indexer {
               date = :date, firstYear = :firstYear, lastYear = :lastYear, source = :source, hash = :hash
             WHERE id = :id
             """)
+        let analyzer = try Analyzer()
+        let savePositions = try db.cachedStatement(sql: "INSERT OR REPLACE INTO entry_positions(docid, offsets) VALUES (?, ?)")
+        let dropPositions = try db.cachedStatement(sql: "DELETE FROM entry_positions WHERE docid = ?")
+        /// Stores the checkpoints of a long body (short ones are tokenized whole when highlighted).
+        func positions(_ entry: Entry, docid: Int64) throws {
+            let offsets = analyzer.positionCheckpoints(entry.body, every: IndexStore.checkpointInterval)
+            if offsets.count > 4 {
+                let blob = offsets.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every platform built here
+                try savePositions.execute(arguments: [docid, blob])
+            } else {
+                try dropPositions.execute(arguments: [docid])
+            }
+        }
         var seen = Set<String>()
         for entry in corpus.entries {
             seen.insert(entry.id)
@@ -106,15 +120,18 @@ public enum Indexer {
                     summary.unchanged += 1
                 } else {
                     try update.execute(arguments: arguments)
+                    try positions(entry, docid: old.docid)
                     summary.updated += 1
                 }
             } else {
                 try insert.execute(arguments: arguments)
+                try positions(entry, docid: db.lastInsertedRowID)
                 summary.added += 1
             }
         }
         for (id, old) in existing where !seen.contains(id) {
             try db.execute(sql: "DELETE FROM entry WHERE docid = ?", arguments: [old.docid])
+            try dropPositions.execute(arguments: [old.docid])
             summary.removed += 1
         }
         let storedGlossary = try Row.fetchAll(db, sql: "SELECT grp, term FROM glossary ORDER BY rowid")
@@ -140,7 +157,12 @@ public enum Indexer {
             version.combine(IndexStore.tokenizerVersion)
             for group in corpus.glossary.groups { version.combine(group.joined(separator: "\u{1F}") + "\u{1E}") }
             try IndexStore.setMeta(db, "content_version", version.hex)
-            try db.execute(sql: "INSERT INTO entry_fts(entry_fts) VALUES('optimize')")
+            // After a large change, merge the FTS5 index into one segment (queries read fewer
+            // segments); small updates are left to FTS5's automatic merging.
+            let changes = summary.added + summary.updated + summary.removed
+            if summary.rebuilt || changes >= max(50, summary.entries / 10) {
+                try db.execute(sql: "INSERT INTO entry_fts(entry_fts) VALUES('optimize')")
+            }
         }
         if let fingerprint { try IndexStore.setMeta(db, "corpus_fingerprint", fingerprint) }
         return summary

@@ -70,20 +70,40 @@ struct Highlighter {
         return Int(truncatingIfNeeded: h)
     }
 
-    /// The matched spans of `text`, sorted and merged where they overlap or touch.
-    func spans(in text: String, analyzer: Analyzer) -> [Span] {
+    /// The part of a long text to look at: tokenizing starts at byte `start`, which is the
+    /// start of the token at `position` (a checkpoint stored at index time), reads no further
+    /// than byte `limit` (a later checkpoint) and stops after position `end`.
+    struct Window {
+        var start: Int
+        var position: Int
+        var end: Int
+        var limit = Int.max
+    }
+
+    private struct Stop: Error {}
+
+    /// The matched spans of `text` (or of a window of it), sorted and merged where they overlap
+    /// or touch. Byte offsets are offsets into the whole text.
+    func spans(in text: String, analyzer: Analyzer, window: Window? = nil) -> [Span] {
         guard !patterns.isEmpty else { return [] }
         // The document tokens that could match a pattern, with their positions.
         var tokens: [(text: String, start: Int, end: Int, position: Int)] = []
-        var position = -1
+        var position = (window?.position ?? 0) - 1
+        let offset = window?.start ?? 0
+        let last = window?.end ?? Int.max
         var utf8 = text
-        utf8.withUTF8 { buffer in
-            analyzer.tokenize(buffer, mode: .document, bigrams: false) { token, start, end, colocated in
-                if !colocated { position += 1 }
+        utf8.withUTF8 { whole in
+            let from = min(offset, whole.count)
+            let buffer = UnsafeBufferPointer(rebasing: whole[from..<max(from, min(window?.limit ?? whole.count, whole.count))])
+            try? analyzer.tokenize(buffer, mode: .document, bigrams: false) { token, start, end, colocated in
+                if !colocated {
+                    position += 1
+                    if position > last { throw Stop() }
+                }
                 guard tokenHashes.contains(Self.hash(token)) || prefixes.contains(where: { token.starts(with: $0) }) else {
                     return
                 }
-                tokens.append((String(decoding: token, as: UTF8.self), Int(start), Int(end), position))
+                tokens.append((String(decoding: token, as: UTF8.self), Int(start) + offset, Int(end) + offset, position))
             }
         }
         var found: [Span] = []
@@ -153,30 +173,54 @@ struct Highlighter {
 
     /// `text` with `<mark>` around the spans, HTML-escaped (safe to insert as HTML).
     static func formatted(_ text: String, spans: [Span]) -> String {
-        let bytes = Array(text.utf8)
-        var out = Output(collapse: false)
-        out.write(bytes, 0, bytes.count, spans: spans)
-        return out.string
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var out = Output(collapse: false)
+            out.write(bytes, 0, bytes.count, spans: spans)
+            return out.string
+        }
     }
+
+    /// The bytes of a text, borrowed (no copy of a long body).
+    typealias Bytes = UnsafeBufferPointer<UInt8>
 
     /// A window of about `width` columns (a CJK character is two) around the densest cluster of
     /// matches: plain text and the same text with `<mark>`s. `…` marks a cut.
     static func snippet(_ text: String, spans: [Span], width: Int = 160) -> (plain: String, formatted: String) {
-        let bytes = Array(text.utf8)
+        var copy = text
+        return copy.withUTF8 { snippet($0, spans: spans, width: width) }
+    }
+
+    private static func snippet(_ bytes: Bytes, spans: [Span], width: Int) -> (plain: String, formatted: String) {
         guard !bytes.isEmpty else { return ("", "") }
         var from = 0
         if !spans.isEmpty {
-            // Densest window: most distinct units, then most spans, then earliest.
+            // Densest window: most distinct units, then most spans, then earliest. Columns are
+            // counted once, at every span boundary, so the search stays linear.
+            var startColumn: [Int] = [], endColumn: [Int] = []
+            var column = 0, at = spans[0].start
+            for span in spans {
+                column += columns(bytes, at, span.start)
+                startColumn.append(column)
+                column += columns(bytes, span.start, span.end)
+                endColumn.append(column)
+                at = span.end
+            }
             var best = (score: -1, index: 0)
+            var j = 0
+            var counts: [Int: Int] = [:]
             for i in spans.indices {
-                var units = Set<Int>()
-                var j = i
-                while j < spans.count && columns(bytes, spans[i].start, spans[j].end) <= width * 4 / 5 {
-                    units.formUnion(spans[j].units)
+                if j < i { j = i }
+                while j < spans.count && endColumn[j] - startColumn[i] <= width * 4 / 5 {
+                    for unit in spans[j].units { counts[unit, default: 0] += 1 }
                     j += 1
                 }
-                let score = units.count * 1000 + (j - i)
+                let score = counts.count * 1000 + (j - i)
                 if score > best.score { best = (score, i) }
+                for unit in spans[i].units where j > i {
+                    counts[unit]! -= 1
+                    if counts[unit] == 0 { counts[unit] = nil }
+                }
             }
             from = contextStart(bytes, before: spans[best.index].start, columns: width / 6)
         }
@@ -205,7 +249,7 @@ struct Highlighter {
 
         var string: String { String(decoding: bytes, as: UTF8.self) }
 
-        mutating func write(_ text: [UInt8], _ from: Int, _ to: Int, spans: [Span]) {
+        mutating func write(_ text: Bytes, _ from: Int, _ to: Int, spans: [Span]) {
             var i = from
             for span in spans {
                 let s = max(span.start, from), e = min(span.end, to)
@@ -225,7 +269,7 @@ struct Highlighter {
             pendingSpace = false
         }
 
-        private mutating func append(_ text: [UInt8], _ from: Int, _ to: Int) {
+        private mutating func append(_ text: Bytes, _ from: Int, _ to: Int) {
             for i in from..<to {
                 let b = text[i]
                 if collapse && (b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D) {
@@ -250,17 +294,21 @@ struct Highlighter {
     }
 
     /// Display columns of bytes[a..<b]: 2 for wide (CJK) characters, 1 for others.
-    static func columns(_ bytes: [UInt8], _ a: Int, _ b: Int) -> Int {
+    static func columns(_ bytes: Bytes, _ a: Int, _ b: Int) -> Int {
         var n = 0
         var i = a
-        bytes.withUnsafeBufferPointer { buffer in
-            while i < b {
-                let (value, length) = UTF8Scalars.decode(buffer.baseAddress!, i, buffer.count)
-                n += isWide(value) ? 2 : 1
-                i += length
-            }
+        while i < b {
+            let (value, length) = UTF8Scalars.decode(bytes.baseAddress!, i, bytes.count)
+            n += isWide(value) ? 2 : 1
+            i += length
         }
         return n
+    }
+
+    /// Display columns of a string.
+    static func columns(_ text: String) -> Int {
+        var copy = text
+        return copy.withUTF8 { columns($0, 0, $0.count) }
     }
 
     static func isWide(_ v: UInt32) -> Bool {
@@ -271,7 +319,7 @@ struct Highlighter {
 
     /// Where a snippet starts: up to `columns` before `offset`, at the best break found: a line
     /// start, then just after sentence punctuation, then a word start, then a CJK character.
-    private static func contextStart(_ bytes: [UInt8], before offset: Int, columns limit: Int) -> Int {
+    private static func contextStart(_ bytes: Bytes, before offset: Int, columns limit: Int) -> Int {
         var i = offset
         var used = 0
         var best = (priority: 0, offset: offset)
@@ -280,7 +328,7 @@ struct Highlighter {
             var j = i - 1
             while j > 0 && bytes[j] & 0xC0 == 0x80 { j -= 1 }
             if bytes[j] == 0x0A { return i }  // the start of the line
-            let value = bytes.withUnsafeBufferPointer { UTF8Scalars.decode($0.baseAddress!, j, $0.count).value }
+            let value = UTF8Scalars.decode(bytes.baseAddress!, j, bytes.count).value
             used += isWide(value) ? 2 : 1
             if used > limit { break }
             switch value {
@@ -299,12 +347,12 @@ struct Highlighter {
 
     /// Where a snippet of `columns` starting at `from` ends: at a character boundary,
     /// preferably after a space or CJK character near the end.
-    private static func windowEnd(_ bytes: [UInt8], from: Int, columns limit: Int) -> Int {
+    private static func windowEnd(_ bytes: Bytes, from: Int, columns limit: Int) -> Int {
         var i = from
         var used = 0
         var lastBreak = -1
         while i < bytes.count {
-            let (value, length) = bytes.withUnsafeBufferPointer { UTF8Scalars.decode($0.baseAddress!, i, $0.count) }
+            let (value, length) = UTF8Scalars.decode(bytes.baseAddress!, i, bytes.count)
             used += isWide(value) ? 2 : 1
             if used > limit { return lastBreak > from + (i - from) * 3 / 4 ? lastBreak : i }
             if value == 0x20 || value == 0x0A || isWide(value) { lastBreak = value == 0x20 || value == 0x0A ? i : i + length }

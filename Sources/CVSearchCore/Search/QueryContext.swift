@@ -12,6 +12,11 @@ struct QueryContext {
     var contains: (String) throws -> Bool
     /// Whether some token of the index starts with this prefix.
     var hasPrefix: (String) throws -> Bool
+    /// How many entries contain a token, or (with `prefix`) the most entries any token with
+    /// this prefix is in.
+    var documentFrequency: (String, Bool) throws -> Int = { _, _ in 1 }
+    /// How many entries the index has.
+    var documentCount = 1
 
     /// A context with no glossary and no corrections (tests of the plan alone).
     static var empty: QueryContext {
@@ -29,6 +34,24 @@ struct QueryContext {
 
     init(_ db: Database, data: IndexData) {
         glossary = data.glossary
+        documentCount = data.documentCount
+        documentFrequency = { token, prefix in
+            if let known = data.frequency(token, prefix: prefix) { return known }
+            let count: Int
+            if prefix {
+                // The most common of (at most 64 of) the words starting with it.
+                count = try Int.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT max(doc) FROM (SELECT doc FROM entry_vocab WHERE term >= ? AND term < ? LIMIT 64)
+                        """),
+                    arguments: [token, token + "\u{10FFFF}"]) ?? 0
+            } else {
+                count = try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT doc FROM entry_vocab WHERE term = ?"), arguments: [token]) ?? 0
+            }
+            data.remember(token, prefix: prefix, count: count)
+            return count
+        }
         latinWords = { try data.latinWords(db) }
         contains = { token in
             try Bool.fetchOne(
@@ -95,10 +118,25 @@ struct LatinWords: Sendable {
 final class IndexData: Sendable {
     let version: String
     let glossary: Glossary
+    let documentCount: Int
     private let words = Mutex<LatinWords?>(nil)
+    /// Document frequencies looked up so far (bounded).
+    private let frequencies = Mutex<[String: Int]>([:])
+
+    func frequency(_ token: String, prefix: Bool) -> Int? {
+        frequencies.withLock { $0[(prefix ? "*" : "=") + token] }
+    }
+
+    func remember(_ token: String, prefix: Bool, count: Int) {
+        frequencies.withLock { table in
+            if table.count > 100_000 { table.removeAll() }
+            table[(prefix ? "*" : "=") + token] = count
+        }
+    }
 
     init(_ db: Database, version: String) throws {
         self.version = version
+        documentCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT grp, term FROM glossary ORDER BY rowid")
         glossary = Glossary(
             groups: Dictionary(grouping: rows, by: { $0["grp"] as Int }).sorted { $0.key < $1.key }

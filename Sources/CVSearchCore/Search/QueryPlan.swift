@@ -1,7 +1,7 @@
 import Foundation
 
 /// How an alternative of a query term matches, from most to least literal.
-public enum MatchKind: String, Codable, Sendable, CaseIterable {
+public enum MatchKind: String, Codable, Sendable, CaseIterable, Hashable {
     /// The term as typed (after folding and stemming).
     case exact
     /// The last term as a prefix (search as you type).
@@ -24,7 +24,7 @@ public enum MatchKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// One way a query unit can match: a phrase given to FTS5 (which analyzes it with our tokenizer).
-struct Alternative: Sendable, Equatable {
+struct Alternative: Sendable, Hashable {
     var text: String
     var prefix = false
     var kind = MatchKind.exact
@@ -216,32 +216,60 @@ struct QueryPlan: Sendable {
     }
 
     /// The FTS5 MATCH expression over `units` (joined by AND, or by OR for partial matching),
-    /// with tag filters and exclusions, and the `cvsrank` spec numbering its phrases.
-    func expression(_ units: [QueryUnit], any: Bool) -> (match: String, spec: String) {
+    /// with tag filters and exclusions, and the `cvsrank` spec numbering its phrases, with
+    /// their IDFs from `idf` (so the ranking function need not count them by reading every
+    /// matching row).
+    func expression(_ units: [QueryUnit], any: Bool, idf: (Alternative) throws -> Double = { _ in 1 }) rethrows
+        -> (match: String, spec: String)
+    {
         var phrases: [String] = []
+        var idfs: [String] = []
         var clauses: [String] = []
         for (index, unit) in units.enumerated() {
             clauses.append("(" + unit.alternatives.map(\.fts).joined(separator: " OR ") + ")")
             for alternative in unit.alternatives {
                 phrases.append(String(index) + ":" + alternative.kind.weight)
+                idfs.append(String(format: "%.4f", try idf(alternative)))
             }
         }
         var match = clauses.joined(separator: any ? " OR " : " AND ")
         for tag in filters.tags {
             match = "(\(match)) AND tags : \(Alternative(text: tag).fts)"
             phrases.append("-1:0")
+            idfs.append("0")
         }
         let exclusions = excluded.map(\.fts) + filters.excludedTags.map { "tags : " + Alternative(text: $0).fts }
         if !exclusions.isEmpty {
             match = "(\(match)) NOT (\(exclusions.joined(separator: " OR ")))"
             phrases += Array(repeating: "-1:0", count: exclusions.count)
         }
-        let spec = "c=\(Self.columnWeights);u=\(units.count);p=\(phrases.joined(separator: ","))"
+        idfs += Array(repeating: "0", count: phrases.count - idfs.count)
+        let spec = "c=\(Self.columnWeights);w=2:\(Self.snippetPositions);u=\(units.count);p=\(phrases.joined(separator: ","))"
+            + ";i=\(idfs.joined(separator: ","))"
         return (match, spec)
     }
 
     /// BM25F weights of the FTS5 columns title, tags, body.
     static let columnWeights = "8,4,1"
+    /// Width, in token positions, of the body window a snippet is cut around.
+    static let snippetPositions = 40
+
+    /// BM25's inverse document frequency of an alternative, estimated from the index's
+    /// vocabulary: a phrase is as rare as its rarest position, a position as common as its most
+    /// common alternative token.
+    static func idf(_ alternative: Alternative, analyzer: Analyzer, context: QueryContext) throws -> Double {
+        let mode: TokenizationMode = alternative.prefix ? .prefixQuery : .query
+        let tokens = analyzer.tokens(alternative.text, mode: mode)
+        let lastPosition = tokens.last?.position ?? 0
+        var positions: [Int: Int] = [:]
+        for token in tokens {
+            let count = try context.documentFrequency(token.text, alternative.prefix && token.position == lastPosition)
+            positions[token.position] = max(positions[token.position] ?? 0, count)
+        }
+        let n = Double(max(context.documentCount, 1)), df = Double(positions.values.min() ?? 0)
+        let value = log((n - df + 0.5) / (df + 0.5))
+        return value > 0 ? value : 1e-6
+    }
 
     /// The MATCH expression of what to exclude, for a query with only exclusions.
     var exclusionExpression: String? {

@@ -46,8 +46,9 @@ public final class SearchService: Sendable {
     private func run(_ query: ParsedQuery, _ request: SearchRequest, _ db: Database) throws -> SearchResponse {
         let data = try indexData(db)
         return try analyzers.with { analyzer in
-            let plan = try QueryPlan(query, prefix: request.prefix, analyzer: analyzer, context: QueryContext(db, data: data))
-            var response = try Self.execute(plan, request, db, analyzer)
+            let context = QueryContext(db, data: data)
+            let plan = try QueryPlan(query, prefix: request.prefix, analyzer: analyzer, context: context)
+            var response = try Self.execute(plan, request, db, analyzer, context)
             if !plan.corrections.isEmpty {
                 var corrected = request.query
                 for (term, correction) in plan.corrections {
@@ -107,14 +108,20 @@ public final class SearchService: Sendable {
     private struct Row {
         var docid: Int64
         var rank: Double
-        var info: String?
         var level: Int
-        var entry: GRDB.Row
+        var match: String
+        var spec: String
+        var info: String?
+        var entry = GRDB.Row()
     }
 
-    static func execute(_ plan: QueryPlan, _ request: SearchRequest, _ db: Database, _ analyzer: Analyzer) throws
-        -> SearchResponse
-    {
+    /// Counting stops here: `estimatedTotalHits` is at most this (as in Meilisearch, where
+    /// 1 000 is the default `maxTotalHits`).
+    static let maxCount = 1000
+
+    static func execute(
+        _ plan: QueryPlan, _ request: SearchRequest, _ db: Database, _ analyzer: Analyzer, _ context: QueryContext
+    ) throws -> SearchResponse {
         var notes: [String] = []
         if !plan.ignored.isEmpty {
             notes.append("ignored \(plan.ignored.map { "'\($0)'" }.joined(separator: ", ")): nothing searchable in it")
@@ -137,37 +144,53 @@ public final class SearchService: Sendable {
         var seen = Set<Int64>()
         var total = 0
         var fullMatches = 0
+        var idfs: [Alternative: Double] = [:]
+        func idf(_ alternative: Alternative) throws -> Double {
+            if let known = idfs[alternative] { return known }
+            let value = try QueryPlan.idf(alternative, analyzer: analyzer, context: context)
+            idfs[alternative] = value
+            return value
+        }
         for (index, level) in levels.enumerated() {
-            let (match, spec) = plan.expression(level.units, any: level.any)
-            // Fetch first: when fewer rows come back than asked for, they are all, and no
-            // count query is needed.
+            let (match, spec) = try plan.expression(level.units, any: level.any, idf: idf)
+            // Rank first (ids and scores only); when fewer rows come back than asked for, they
+            // are all, and no count query is needed. Ties are broken by rowid.
             var count: Int?
             if rows.count < wanted {
                 let limit = wanted + seen.count
-                let fetched = try GRDB.Row.fetchAll(
+                let ranked = try GRDB.Row.fetchAll(
                     db.cachedStatement(sql: """
-                        SELECT f.rowid AS docid, f.rank AS rank, f.info AS info, e.id, e.type, e.title, e.tagList, e.body,
-                               e.url, e.lang, e.date
-                        FROM (SELECT rowid, rank, cvsinfo(entry_fts, ?) AS info FROM entry_fts
-                              WHERE entry_fts MATCH ? AND rank MATCH ?\(filter.sql)
-                              ORDER BY rank LIMIT ?) AS f
-                        JOIN entry e ON e.docid = f.rowid
-                        ORDER BY f.rank, f.rowid
+                        SELECT rowid, cvsrank(entry_fts, ?) AS score FROM entry_fts
+                        WHERE entry_fts MATCH ?\(filter.sql) ORDER BY score, rowid LIMIT ?
                         """),
-                    arguments: [spec, match, "cvsrank('\(spec)')"] + filter.arguments + [limit])
-                if fetched.count < limit { count = fetched.count }
-                for row in fetched where rows.count < wanted {
-                    let docid: Int64 = row["docid"]
+                    arguments: [spec, match] + filter.arguments + [limit])
+                if ranked.count < limit { count = ranked.count }
+                for row in ranked where rows.count < wanted {
+                    let docid: Int64 = row["rowid"]
                     guard seen.insert(docid).inserted else { continue }
-                    rows.append(Row(docid: docid, rank: row["rank"], info: row["info"], level: index, entry: row))
+                    rows.append(Row(docid: docid, rank: row["score"], level: index, match: match, spec: spec))
                 }
             }
             let levelCount = try count ?? Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql)"),
+                db.cachedStatement(sql: """
+                    SELECT count(*) FROM (SELECT 1 FROM entry_fts WHERE entry_fts MATCH ?\(filter.sql) LIMIT \(Self.maxCount))
+                    """),
                 arguments: [match] + filter.arguments) ?? 0
             total = levelCount
             if !level.any { fullMatches = levelCount }
             if levelCount >= request.limit { break }
+        }
+        // The returned rows only: what matched where (cvsinfo), and the entries.
+        for i in rows.indices where i >= request.offset {
+            rows[i].info = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?"),
+                arguments: [rows[i].spec, rows[i].match, rows[i].docid])
+            rows[i].entry = try GRDB.Row.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT e.id, e.type, e.title, e.tagList, e.body, e.url, e.lang, e.date, p.offsets AS checkpoints
+                    FROM entry e LEFT JOIN entry_positions p ON p.docid = e.docid WHERE e.docid = ?
+                    """),
+                arguments: [rows[i].docid]) ?? GRDB.Row()
         }
 
         let page = rows.count > request.offset ? Array(rows[request.offset...]) : []
@@ -179,7 +202,8 @@ public final class SearchService: Sendable {
             let partial = level.any && info.matchedUnits.count < level.units.count
             let columns = info.units.values.reduce(0) { $0 | $1.columns }
             var hit = makeHit(row.entry, score: -row.rank, highlighter: highlighter, analyzer: analyzer,
-                              title: columns & 1 != 0, body: columns & 4 != 0)
+                              title: columns & 1 != 0, body: columns & 4 != 0,
+                              window: bodyWindow(info.window, checkpoints: row.entry["checkpoints"]))
             if partial {
                 hit.partial = true
                 hit.missingTerms = level.units.indices.filter { !info.matchedUnits.contains($0) }.map { level.units[$0].label }
@@ -228,17 +252,32 @@ public final class SearchService: Sendable {
             estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil, indexVersion: nil)
     }
 
+    /// The part of a long body to highlight: from the checkpoint before the densest window of
+    /// matches (a few positions of context before it) to a little after it.
+    static func bodyWindow(_ window: ClosedRange<Int>?, checkpoints: Data?) -> Highlighter.Window? {
+        guard let window, let checkpoints, !checkpoints.isEmpty else { return nil }
+        let every = IndexStore.checkpointInterval, count = checkpoints.count / 4
+        func offset(_ index: Int) -> Int {
+            Int(UInt32(littleEndian: checkpoints.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self) }))
+        }
+        let index = min(max(0, window.lowerBound - 16) / every, count - 1)
+        let end = window.upperBound + QueryPlan.snippetPositions
+        let after = end / every + 1  // the first checkpoint past the window's last position
+        return Highlighter.Window(start: offset(index), position: index * every, end: end,
+                                  limit: after < count ? offset(after) : Int.max)
+    }
+
     /// A hit with highlights in the title and body, looked for only in the fields the ranking
-    /// function saw matches in.
+    /// function saw matches in, and in a long body only around its densest window of matches.
     private static func makeHit(
         _ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?, title inTitle: Bool = true,
-        body inBody: Bool = true
+        body inBody: Bool = true, window: Highlighter.Window? = nil
     ) -> SearchHit {
         let title: String = row["title"]
         let body: String = row["body"]
         let tags: String = row["tagList"]
         let titleSpans = inTitle ? analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? [] : []
-        let bodySpans = inBody ? analyzer.map { highlighter.spans(in: body, analyzer: $0) } ?? [] : []
+        let bodySpans = inBody ? analyzer.map { highlighter.spans(in: body, analyzer: $0, window: window) } ?? [] : []
         let snippet = Highlighter.snippet(body, spans: bodySpans)
         return SearchHit(
             id: row["id"], type: row["type"], title: title, url: row["url"], lang: row["lang"],
@@ -281,11 +320,17 @@ struct RowInfo {
     var matchedUnits: Set<Int> = []
     var proximity = 0.0
     var units: [Int: Part] = [:]
+    /// Token positions of the densest window of matches in the body.
+    var window: ClosedRange<Int>?
 
     init(_ text: String?) {
         guard let text else { return }
         let fields = text.split(separator: ";", omittingEmptySubsequences: false)
-        guard fields.count == 3 else { return }
+        guard fields.count >= 3 else { return }
+        if fields.count >= 4 {
+            let bounds = fields[3].split(separator: ":").compactMap { Int($0) }
+            if bounds.count == 2, bounds[0] >= 0, bounds[1] >= bounds[0] { window = bounds[0]...bounds[1] }
+        }
         proximity = Double(fields[1]) ?? 0
         for part in fields[2].split(separator: "|") {
             let values = part.split(separator: ":")

@@ -64,7 +64,7 @@ public struct AnalyzerError: Error, CustomStringConvertible {
 /// tokenizer instance owns one, and ``SearchService`` keeps a small pool.
 public final class Analyzer: @unchecked Sendable {
     /// Version of the token stream. Stored in the index: a different value forces a rebuild.
-    public static let version = 2
+    public static let version = 3
 
     /// Words longer than this (in folded bytes) are truncated, identically in documents and queries.
     static let maxTokenBytes = 120
@@ -116,6 +116,14 @@ public final class Analyzer: @unchecked Sendable {
     /// The tokens of `text`, with positions (for tests, highlighting and explanations).
     public func tokens(_ text: String, mode: TokenizationMode = .document, bigrams: Bool = true) -> [Token] {
         engine.tokens(text, mode: mode, bigrams: bigrams)
+    }
+
+    /// The byte offsets of the tokens at positions 0, `every`, 2 × `every`, … of a document:
+    /// tokenizing from one of them gives the same tokens and positions as tokenizing from the
+    /// start, so a long text can be highlighted around a position without reading all of it.
+    public func positionCheckpoints(_ text: String, every: Int) -> [UInt32] {
+        var utf8 = text
+        return utf8.withUTF8 { engine.positionCheckpoints($0, every: every) }
     }
 
     /// ICU's dictionary words of a (folded) Han string, used to relax a Chinese query term into
@@ -309,6 +317,39 @@ struct AnalyzerEngine {
             stretch = end
         }
         if stretch < count { icuSegments(base, stretch, count) }
+    }
+
+    /// Positions counted without building tokens: one per Han or kana character (a base and
+    /// its combining marks), one per word segment; the offsets of every `every`-th.
+    mutating func positionCheckpoints(_ text: UnsafeBufferPointer<UInt8>, every: Int) -> [UInt32] {
+        guard let base = text.baseAddress, text.count > 0 else { return [] }
+        collectSegments(base, text.count)
+        var offsets: [UInt32] = []
+        var position = 0
+        @inline(__always) func count(_ start: Int) {
+            if position % every == 0 { offsets.append(UInt32(start)) }
+            position += 1
+        }
+        for segment in segments {
+            guard segment.isCJK else {
+                count(Int(segment.start))
+                continue
+            }
+            var i = Int(segment.start)
+            let end = Int(segment.end)
+            while i < end {
+                let start = i
+                let (first, length) = UTF8Scalars.decode(base, i, end)
+                i += length
+                while i < end && base[i] >= 0xCC {
+                    let (mark, length) = UTF8Scalars.decode(base, i, end)
+                    guard UTF8Scalars.isCombiningMark(mark) else { break }
+                    i += length
+                }
+                if !UTF8Scalars.isCombiningMark(first) { count(start) }  // a lone mark folds away
+            }
+        }
+        return offsets
     }
 
     /// ICU's word segments of bytes `from..<to`, skipping stretches without letters or digits.

@@ -54,10 +54,12 @@ enum UTF8Scalars {
         }
     }
 
-    /// Whether `v` is a combining mark, which folds together with the scalar before it.
+    /// Whether `v` is a combining mark, which folds together with the scalar before it. The
+    /// half-width katakana voiced marks count as marks: NFKC joins `ｶﾞ` into `ガ`.
     @inline(__always)
     static func isCombiningMark(_ v: UInt32) -> Bool {
         if v < 0x300 { return false }
+        if v == 0xFF9E || v == 0xFF9F { return true }
         // Fast rejects for the big blocks without marks: CJK, Hangul syllables, full-width forms.
         if (v >= 0x3400 && v <= 0x9FFF) || (v >= 0xAC00 && v <= 0xD7A3) || (v >= 0xFF00 && v <= 0xFFEF) {
             return false
