@@ -95,6 +95,11 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // libFuzzer targets (scripts/fuzz.sh builds them with -DFUZZING -sanitize=fuzzer,address);
+        // a normal build makes them replay tools: fuzz-query FILE… checks each file once.
+        .executableTarget(name: "fuzz-tokenizer", dependencies: ["CVSearchCore"], swiftSettings: strictSwift),
+        .executableTarget(name: "fuzz-query", dependencies: ["CVSearchCore"], swiftSettings: strictSwift),
+        .executableTarget(name: "fuzz-corpus", dependencies: ["CVSearchCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "CVSearchCoreTests",
             dependencies: ["CVSearchCore", .product(name: "GRDB", package: "GRDB.swift")],

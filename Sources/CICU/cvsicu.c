@@ -20,8 +20,9 @@
 static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
 static UBreakIterator *prototype_breaker;   // cloned per segmenter
 static const UNormalizer2 *nfkc_cf, *nfd, *nfc;
-static UTransliterator *t2s;               // not thread-safe: used under t2s_lock
+static UTransliterator *t2s;               // not thread-safe: used under t2s_lock, opened lazily
 static pthread_mutex_t t2s_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int han_preloaded;           // see cvs_fold_han_preloaded
 
 static void shared_init(void) {
     UErrorCode e = U_ZERO_ERROR;
@@ -36,10 +37,20 @@ static void shared_init(void) {
     e = U_ZERO_ERROR;
     nfc = unorm2_getNFCInstance(&e);
     if (U_FAILURE(e)) nfc = NULL;
-    e = U_ZERO_ERROR;
+}
+
+// Building the Traditional-Simplified transliterator takes 12-15 ms: only when first needed.
+static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
+
+static void t2s_init(void) {
+    UErrorCode e = U_ZERO_ERROR;
     static const UChar id[] = u"Traditional-Simplified";
     t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &e);
     if (U_FAILURE(e)) t2s = NULL;
+}
+
+static int is_unified_han(uint32_t c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF);
 }
 
 // MARK: - Segmenter
@@ -147,6 +158,9 @@ static int32_t fold_uchars(const UChar *src, int32_t n, uint8_t *out, int32_t ca
     }
     int32_t nd = unorm2_normalize(nfc, b, nc, d, 256, &e);
     if (U_FAILURE(e)) return -1;
+    if (is_han_uchars(d, nd)) {
+        pthread_once(&t2s_once, t2s_init);
+    }
     if (t2s != NULL && is_han_uchars(d, nd)) {
         int32_t limit = nd;
         pthread_mutex_lock(&t2s_lock);
@@ -166,6 +180,15 @@ static int32_t fold_uchars(const UChar *src, int32_t n, uint8_t *out, int32_t ca
 static _Atomic uint32_t fold_cache[0x10000];
 
 int32_t cvs_fold(uint32_t c, uint8_t *out) {
+    if (c < 0x10000 && is_unified_han(c) && atomic_load_explicit(&han_preloaded, memory_order_acquire)) {
+        uint32_t slot = atomic_load_explicit(&fold_cache[c], memory_order_relaxed);
+        if (!(slot & 0xC0000000u)) {  // not preloaded: folds to itself
+            out[0] = (uint8_t)(0xE0 | (c >> 12));
+            out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            out[2] = (uint8_t)(0x80 | (c & 0x3F));
+            return 3;
+        }
+    }
     if (c < 0x10000) {
         uint32_t slot = atomic_load_explicit(&fold_cache[c], memory_order_relaxed);
         if (slot & 0x80000000u) {
@@ -204,6 +227,22 @@ int32_t cvs_fold_utf8(const char *utf8, int32_t len, uint8_t *out, int32_t cap) 
     u_strFromUTF8WithSub(u, 128, &n, utf8, len, 0xFFFD, NULL, &e);
     if (U_FAILURE(e) || n > 128) return -1;
     return fold_uchars(u, n, out, cap);
+}
+
+void cvs_fold_preload(uint32_t c, const uint8_t *utf8, int32_t length) {
+    if (c >= 0x10000 || length < 0) return;
+    uint32_t packed;
+    if (length <= 3) {
+        packed = 0x80000000u | ((uint32_t)length << 24);
+        for (int32_t i = 0; i < length; i++) packed |= (uint32_t)utf8[i] << (16 - 8 * i);
+    } else {
+        packed = 0x40000000u;  // recomputed by ICU when needed (never for Han: results are one character)
+    }
+    atomic_store_explicit(&fold_cache[c], packed, memory_order_relaxed);
+}
+
+void cvs_fold_han_preloaded(void) {
+    atomic_store_explicit(&han_preloaded, 1, memory_order_release);
 }
 
 static char icu_version[U_MAX_VERSION_STRING_LENGTH];

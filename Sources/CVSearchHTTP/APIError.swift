@@ -50,7 +50,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .empty:
                 return APIError(.badRequest, "missing_query", error.description)
             case .tooLong:
-                return APIError(.uriTooLong, "query_too_long", error.description)
+                return APIError(.badRequest, "query_too_long", error.description)
             case .unknownField, .badFilter:
                 return APIError(.badRequest, "bad_query", error.description)
             }
@@ -60,6 +60,8 @@ public struct APIError: Error, Sendable, Equatable {
                 return APIError(.serviceUnavailable, "no_index", "the search index is not built yet")
             case .corrupted:
                 return APIError(.serviceUnavailable, "index_damaged", "the search index is damaged")
+            case .outdated:
+                return APIError(.serviceUnavailable, "index_outdated", "the search index was built by another version and must be rebuilt")
             default:
                 return APIError(.serviceUnavailable, "index_unavailable", "the search index cannot be read right now")
             }

@@ -58,12 +58,18 @@ struct SearchController: Sendable {
             throw APIError(.badRequest, "missing_query", "the q parameter is required, e.g. /search?q=RAG")
         }
         guard q.utf8.count <= QueryParser.maxBytes else {
-            throw APIError(.uriTooLong, "query_too_long", "q is \(q.utf8.count) bytes; the limit is \(QueryParser.maxBytes)")
+            throw APIError(.badRequest, "query_too_long", "q is \(q.utf8.count) bytes; the limit is \(QueryParser.maxBytes)")
         }
-        let list = { (name: String) in values(name).flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty } }
+        let list = { (name: String) in
+            values(name).flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
+        }
+        let types = list("type")
+        if types.contains(where: \.isEmpty) {
+            throw APIError(.badRequest, "bad_parameter", "type must name entry types (e.g. type=project)")
+        }
         return SearchRequest(
             query: q, limit: try integer("limit", default: SearchRequest.defaultLimit, range: 1...SearchRequest.maxLimit),
-            offset: try integer("offset", default: 0, range: 0...10_000), types: list("type"), langs: list("lang"),
+            offset: try integer("offset", default: 0, range: 0...10_000), types: types, langs: list("lang").filter { !$0.isEmpty },
             prefix: try flag("prefix", default: true), explain: try flag("explain", default: false))
     }
 

@@ -6,7 +6,7 @@ import GRDB
 /// Benchmarks, separate from the tests: run in release mode and report ratios measured in the
 /// same run. `swift run -c release cvsearch-bench --help`.
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvsearch-bench",
         abstract: "cvsearch benchmarks (run with -c release).",

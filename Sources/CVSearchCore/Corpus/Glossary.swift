@@ -70,42 +70,46 @@ public struct Glossary: Sendable, Equatable {
 
     static func parse(_ text: String, file: String) -> (Glossary, [CorpusProblem]) {
         var problems: [CorpusProblem] = []
+        // libyaml puts a mark at the end of a text without a final line break on the line after
+        // it: keep every reported line on the file's last line.
+        let lastLine = max(text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).count, 1)
+        func line(_ mark: Int?) -> Int? { mark.map { min($0, lastLine) } }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            let (line, message) = FrontMatter.describe(error)
-            return (Glossary(), [CorpusProblem(file: file, line: line, "bad YAML: \(message)")])
+            let (at, message) = FrontMatter.describe(error)
+            return (Glossary(), [CorpusProblem(file: file, line: line(at), "bad YAML: \(message)")])
         } catch {
             return (Glossary(), [CorpusProblem(file: file, "bad YAML: \(error)")])
         }
         guard let root else { return (Glossary(), []) }  // an empty file
         guard let list = root.sequence else {
-            return (Glossary(), [CorpusProblem(file: file, line: root.mark?.line,
+            return (Glossary(), [CorpusProblem(file: file, line: line(root.mark?.line),
                                                "the glossary must be a list of groups, e.g. - [customer service, 客服]")])
         }
         var groups: [[String]] = []
         for item in list {
             guard let members = item.sequence else {
-                problems.append(CorpusProblem(file: file, line: item.mark?.line,
+                problems.append(CorpusProblem(file: file, line: line(item.mark?.line),
                                               "a group must be a list of equivalent terms, e.g. [customer service, 客服]"))
                 continue
             }
             var group: [String] = []
             for member in members {
                 guard let value = member.scalar?.string.trimmingCharacters(in: .whitespaces) else {
-                    problems.append(CorpusProblem(file: file, line: member.mark?.line, "a term must be a single value"))
+                    problems.append(CorpusProblem(file: file, line: line(member.mark?.line), "a term must be a single value"))
                     continue
                 }
                 if value.isEmpty || key(value).isEmpty {
-                    problems.append(CorpusProblem(file: file, line: member.mark?.line, "empty term"))
+                    problems.append(CorpusProblem(file: file, line: line(member.mark?.line), "empty term"))
                 } else {
                     group.append(value)
                 }
             }
             if group.count < 2 && members.allSatisfy({ $0.scalar != nil }) {
                 problems.append(CorpusProblem(
-                    file: file, line: item.mark?.line,
+                    file: file, line: line(item.mark?.line),
                     group.isEmpty ? "empty group" : "a group needs at least two equivalent terms (has only '\(group[0])')"))
                 continue
             }

@@ -103,7 +103,9 @@ enum MarkdownSections {
             let url: String?
             let line: Int
             if let h = region.heading {
-                title = titles[h].isEmpty ? (region.ancestors.last.map { titles[$0] } ?? page.name) : titles[h]
+                // An empty heading (`##`) takes the title of the nearest enclosing heading that has one.
+                title = titles[h].isEmpty
+                    ? (region.ancestors.reversed().lazy.map { titles[$0] }.first { !$0.isEmpty } ?? page.name) : titles[h]
                 id = page.fields.id + "#" + anchors[h]
                 url = (page.url ?? "") + "#" + anchors[h]
                 line = firstLine + headings[h].index
@@ -186,7 +188,7 @@ enum MarkdownSections {
     /// A heading's text as shown: HTML tags and Markdown markers (links, code, emphasis) removed.
     static func plainHeading(_ raw: String) -> String {
         let text = MarkdownText.plain(stripTags(raw))
-        return removeEmphasis(text).trimmingCharacters(in: .whitespaces)
+        return removeEmphasis(text).trimmingCharacters(in: .whitespacesAndNewlines)  // `# \u{B}` is no title
     }
 
     /// Removes `*`/`_` runs that open or close emphasis (`*Dogs*`, `_Dogs_`); keeps those inside

@@ -10,6 +10,9 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case corrupted(path: String, reason: String)
     /// The index cannot be written (read-only folder, disk full, ...). The old index is intact.
     case notWritable(path: String, reason: String)
+    /// The index was built by another version of cvsearch (schema or tokenizer) and cannot be
+    /// read correctly; `cvsearch index` rebuilds it.
+    case outdated(path: String, reason: String)
     /// Another indexer held the index's lock for too long.
     case busy(path: String)
     /// Another SQLite failure.
@@ -27,6 +30,8 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
             return "the index \(path) is damaged (\(reason)): rebuild it with `cvsearch index --rebuild`"
         case .notWritable(let path, let reason):
             return "cannot write the index \(path): \(reason); the previous index is unchanged"
+        case .outdated(let path, let reason):
+            return "the index \(path) was built by another version of cvsearch (\(reason)): rebuild it with `cvsearch index`"
         case .busy(let path):
             return "another `cvsearch index` is still updating \(path); try again later"
         case .database(let path, let reason):

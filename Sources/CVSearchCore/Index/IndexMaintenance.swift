@@ -25,11 +25,13 @@ public enum IndexMaintenance {
 
         let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)
-        let (stored, tokenizer, entries) = try store.read { db in
+        let (stored, tokenizer, schema, entries) = try store.read { db in
             (try IndexStore.meta(db, "corpus_fingerprint"), try IndexStore.meta(db, "tokenizer_version"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
+             try IndexStore.meta(db, "schema_version"), try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
         }
-        if indexExists && stored == fingerprint && tokenizer == IndexStore.tokenizerVersion {
+        if indexExists && stored == fingerprint && tokenizer == IndexStore.tokenizerVersion
+            && schema == "\(IndexStore.schemaVersion)"
+        {
             return Outcome(store: store)
         }
         let loaded = CorpusLoader.load(at: corpus)

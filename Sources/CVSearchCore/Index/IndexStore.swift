@@ -1,6 +1,7 @@
 import CFTS5
 import Foundation
 import GRDB
+import Synchronization
 
 /// The index database: an `entry` table with the entries' fields and an external-content FTS5
 /// table `entry_fts(title, tags, body)` tokenized by ``CVSearchTokenizer``, kept in sync by
@@ -8,7 +9,7 @@ import GRDB
 /// while ``Indexer`` writes, and every change of a re-index lands in one transaction.
 public final class IndexStore: Sendable {
     /// Version of the tables' layout. Different from the stored value: the index is rebuilt.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     /// Every how many body positions a byte offset is stored (see ``Analyzer/positionCheckpoints(_:every:)``).
     public static let checkpointInterval = 64
@@ -42,6 +43,19 @@ public final class IndexStore: Sendable {
         } catch let error as DatabaseError {
             throw readonly ? IndexError(reading: path, error) : IndexError(writing: path, error)
         }
+        try Self.preloadHanFolds(pool)
+        if readonly {
+            // A reader cannot migrate: an index of another version is an error, not wrong results.
+            let (schema, tokenizer) = try read { db in
+                (try IndexStore.meta(db, "schema_version"), try IndexStore.meta(db, "tokenizer_version"))
+            }
+            if schema != "\(Self.schemaVersion)" {
+                throw IndexError.outdated(path: path, reason: "schema \(schema ?? "none"), this version reads \(Self.schemaVersion)")
+            }
+            if tokenizer != Self.tokenizerVersion {
+                throw IndexError.outdated(path: path, reason: "tokenizer \(tokenizer ?? "none"), this version uses \(Self.tokenizerVersion)")
+            }
+        }
     }
 
     /// The GRDB configuration of every connection: the tokenizer and ranking functions
@@ -61,6 +75,22 @@ public final class IndexStore: Sendable {
             if !readonly { _ = cvs_persist_wal(UnsafeMutableRawPointer(db.sqliteConnection)) }
         }
         return config
+    }
+
+    private static let hanFoldsLoaded = Mutex(false)
+
+    /// Loads the index's Han folds into the tokenizer's cache, once per process.
+    static func preloadHanFolds(_ pool: DatabasePool) throws {
+        guard !hanFoldsLoaded.withLock({ $0 }) else { return }
+        let folds = try pool.read { db -> [(codePoint: UInt32, folded: String)] in
+            guard try db.tableExists("han_fold"),
+                try meta(db, "han_fold_version") == tokenizerVersion
+            else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT cp, folded FROM han_fold").map { (UInt32($0["cp"] as Int64), $0["folded"]) }
+        }
+        guard !folds.isEmpty else { return }
+        Analyzer.preloadHanFolds(folds)
+        hanFoldsLoaded.withLock { $0 = true }
     }
 
     /// Creates the tables if they are missing (a new index).
@@ -87,6 +117,8 @@ public final class IndexStore: Sendable {
         // Byte offsets of every 64th position of long bodies (little-endian UInt32s), so a hit
         // deep in a long entry is highlighted without tokenizing the text before it.
         try db.execute(sql: "CREATE TABLE entry_positions(docid INTEGER PRIMARY KEY NOT NULL, offsets BLOB NOT NULL)")
+        // Traditional → Simplified folds of the Han blocks (see Analyzer.hanFolds()).
+        try db.execute(sql: "CREATE TABLE han_fold(cp INTEGER PRIMARY KEY NOT NULL, folded TEXT NOT NULL)")
         try createFTS(db)
         try setMeta(db, "schema_version", "\(schemaVersion)")
         try setMeta(db, "tokenizer_version", tokenizerVersion)

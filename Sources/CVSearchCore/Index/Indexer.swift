@@ -65,7 +65,8 @@ public enum Indexer {
         let tokenizerChanged = try IndexStore.meta(db, "tokenizer_version") != IndexStore.tokenizerVersion
         if schemaChanged {
             try IndexStore.dropFTS(db)
-            for table in ["entry", "entry_positions", "glossary"] { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
+            for table in ["entry", "entry_positions", "glossary", "han_fold"] { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
+            try db.execute(sql: "DELETE FROM meta")
             try IndexStore.createSchema(db)
         }
         if rebuild || schemaChanged || tokenizerChanged {
@@ -163,6 +164,12 @@ public enum Indexer {
             if summary.rebuilt || changes >= max(50, summary.entries / 10) {
                 try db.execute(sql: "INSERT INTO entry_fts(entry_fts) VALUES('optimize')")
             }
+        }
+        if try IndexStore.meta(db, "han_fold_version") != IndexStore.tokenizerVersion {
+            try db.execute(sql: "DELETE FROM han_fold")
+            let save = try db.makeStatement(sql: "INSERT INTO han_fold(cp, folded) VALUES (?, ?)")
+            for (c, folded) in Analyzer.hanFolds() { try save.execute(arguments: [Int64(c), folded]) }
+            try IndexStore.setMeta(db, "han_fold_version", IndexStore.tokenizerVersion)
         }
         if let fingerprint { try IndexStore.setMeta(db, "corpus_fingerprint", fingerprint) }
         return summary

@@ -186,12 +186,17 @@ struct Highlighter {
 
     /// A window of about `width` columns (a CJK character is two) around the densest cluster of
     /// matches: plain text and the same text with `<mark>`s. `…` marks a cut.
-    static func snippet(_ text: String, spans: [Span], width: Int = 160) -> (plain: String, formatted: String) {
+    /// `cutBefore`/`cutAfter`: the text is part of a longer one, with more before or after it.
+    static func snippet(
+        _ text: String, spans: [Span], width: Int = 160, cutBefore: Bool = false, cutAfter: Bool = false
+    ) -> (plain: String, formatted: String) {
         var copy = text
-        return copy.withUTF8 { snippet($0, spans: spans, width: width) }
+        return copy.withUTF8 { snippet($0, spans: spans, width: width, cutBefore: cutBefore, cutAfter: cutAfter) }
     }
 
-    private static func snippet(_ bytes: Bytes, spans: [Span], width: Int) -> (plain: String, formatted: String) {
+    private static func snippet(
+        _ bytes: Bytes, spans: [Span], width: Int, cutBefore: Bool, cutAfter: Bool
+    ) -> (plain: String, formatted: String) {
         guard !bytes.isEmpty else { return ("", "") }
         var from = 0
         if !spans.isEmpty {
@@ -229,7 +234,7 @@ struct Highlighter {
         plain.write(bytes, from, to, spans: [])
         var marked = Output(collapse: true)
         marked.write(bytes, from, to, spans: spans.filter { $0.end > from && $0.start < to })
-        let before = from > 0 ? "…" : "", after = to < bytes.count ? "…" : ""
+        let before = from > 0 || cutBefore ? "…" : "", after = to < bytes.count || cutAfter ? "…" : ""
         return (before + plain.string + after, before + marked.string + after)
     }
 

@@ -29,9 +29,18 @@ struct Alternative: Sendable, Hashable {
     var prefix = false
     var kind = MatchKind.exact
 
-    /// The FTS5 string: the text quoted, so no character of it is FTS5 syntax.
+    /// The FTS5 string: the text quoted, so no character of it is FTS5 syntax. Quotes are
+    /// doubled byte by byte: a `"` with a combining mark after it (`"\u{301}`) is one Character,
+    /// which a String replacement would not see, but still a quote to FTS5.
     var fts: String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? "*" : "")
+        var bytes: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            bytes.append(byte)
+            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        if prefix { bytes.append(UInt8(ascii: "*")) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -187,7 +187,8 @@ public final class SearchService: Sendable {
                 arguments: [rows[i].spec, rows[i].match, rows[i].docid])
             rows[i].entry = try GRDB.Row.fetchOne(
                 db.cachedStatement(sql: """
-                    SELECT e.id, e.type, e.title, e.tagList, e.body, e.url, e.lang, e.date, p.offsets AS checkpoints
+                    SELECT e.id, e.type, e.title, e.tagList, e.url, e.lang, e.date, length(CAST(e.body AS BLOB)) AS bodyBytes,
+                           p.offsets AS checkpoints
                     FROM entry e LEFT JOIN entry_positions p ON p.docid = e.docid WHERE e.docid = ?
                     """),
                 arguments: [rows[i].docid]) ?? GRDB.Row()
@@ -201,9 +202,11 @@ public final class SearchService: Sendable {
             let info = RowInfo(row.info)
             let partial = level.any && info.matchedUnits.count < level.units.count
             let columns = info.units.values.reduce(0) { $0 | $1.columns }
-            var hit = makeHit(row.entry, score: -row.rank, highlighter: highlighter, analyzer: analyzer,
-                              title: columns & 1 != 0, body: columns & 4 != 0,
-                              window: bodyWindow(info.window, checkpoints: row.entry["checkpoints"]))
+            let window = columns & 4 != 0 ? bodyWindow(info.window, checkpoints: row.entry["checkpoints"]) : nil
+            let body = try BodyText.fetch(db, docid: row.docid, total: row.entry["bodyBytes"] ?? 0,
+                                          long: row.entry["checkpoints"] != nil, window: window)
+            var hit = makeHit(row.entry, body: body, score: -row.rank, highlighter: highlighter, analyzer: analyzer,
+                              title: columns & 1 != 0, inBody: columns & 4 != 0, window: window)
             if partial {
                 hit.partial = true
                 hit.missingTerms = level.units.indices.filter { !info.matchedUnits.contains($0) }.map { level.units[$0].label }
@@ -239,10 +242,16 @@ public final class SearchService: Sendable {
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE \(conditions)\(filterSQL)",
                                      arguments: arguments) ?? 0
         let rows = try GRDB.Row.fetchAll(
-            db, sql: "SELECT * FROM entry WHERE \(conditions)\(filterSQL) ORDER BY id LIMIT ? OFFSET ?",
+            db, sql: """
+                SELECT docid, id, type, title, tagList, url, lang, date, length(CAST(body AS BLOB)) AS bodyBytes FROM entry
+                WHERE \(conditions)\(filterSQL) ORDER BY id LIMIT ? OFFSET ?
+                """,
             arguments: arguments + [request.limit, request.offset])
         let highlighter = Highlighter(units: [], analyzer: try Analyzer())
-        let hits = rows.map { makeHit($0, score: 0, highlighter: highlighter, analyzer: nil) }
+        let hits = try rows.map { row in
+            let body = try BodyText.fetch(db, docid: row["docid"], total: row["bodyBytes"] ?? 0, long: true, window: nil)
+            return makeHit(row, body: body, score: 0, highlighter: highlighter, analyzer: nil)
+        }
         return response(request, total: total, hits: hits, notes: notes)
     }
 
@@ -270,15 +279,19 @@ public final class SearchService: Sendable {
     /// A hit with highlights in the title and body, looked for only in the fields the ranking
     /// function saw matches in, and in a long body only around its densest window of matches.
     private static func makeHit(
-        _ row: GRDB.Row, score: Double, highlighter: Highlighter, analyzer: Analyzer?, title inTitle: Bool = true,
-        body inBody: Bool = true, window: Highlighter.Window? = nil
+        _ row: GRDB.Row, body: BodyText, score: Double, highlighter: Highlighter, analyzer: Analyzer?,
+        title inTitle: Bool = true, inBody: Bool = true, window: Highlighter.Window? = nil
     ) -> SearchHit {
         let title: String = row["title"]
-        let body: String = row["body"]
         let tags: String = row["tagList"]
         let titleSpans = inTitle ? analyzer.map { highlighter.spans(in: title, analyzer: $0) } ?? [] : []
-        let bodySpans = inBody ? analyzer.map { highlighter.spans(in: body, analyzer: $0, window: window) } ?? [] : []
-        let snippet = Highlighter.snippet(body, spans: bodySpans)
+        let local = window.map {
+            Highlighter.Window(start: max(0, $0.start - body.offset), position: $0.position, end: $0.end,
+                               limit: $0.limit == Int.max ? Int.max : max(0, $0.limit - body.offset))
+        }
+        let bodySpans = inBody ? analyzer.map { highlighter.spans(in: body.text, analyzer: $0, window: local) } ?? [] : []
+        let snippet = Highlighter.snippet(body.text, spans: bodySpans, cutBefore: body.offset > 0,
+                                          cutAfter: body.offset + body.text.utf8.count < body.total)
         return SearchHit(
             id: row["id"], type: row["type"], title: title, url: row["url"], lang: row["lang"],
             tags: tags.isEmpty ? [] : tags.split(separator: "\n").map(String.init), date: row["date"],
@@ -306,6 +319,47 @@ public final class SearchService: Sendable {
         }
         return Explanation(level: level.name, terms: terms, proximity: (info.proximity * 10_000).rounded() / 10_000,
                            total: (score * 10_000).rounded() / 10_000)
+    }
+}
+
+/// The part of an entry's body a hit needs: all of a short body; of a long one, the bytes around
+/// the window to highlight (or its beginning), cut at character boundaries.
+struct BodyText {
+    var text: String
+    /// Byte offset of `text` in the whole body.
+    var offset: Int
+    /// Bytes in the whole body.
+    var total: Int
+
+    static func fetch(_ db: Database, docid: Int64, total: Int, long: Bool, window: Highlighter.Window?) throws -> BodyText {
+        guard long else {
+            let text = try String.fetchOne(db.cachedStatement(sql: "SELECT body FROM entry WHERE docid = ?"), arguments: [docid])
+            return BodyText(text: text ?? "", offset: 0, total: total)
+        }
+        // Context before the window's checkpoint and room after its last position, for the snippet.
+        var from = 0, to = min(total, 2048)
+        if let window {
+            from = max(0, window.start - 768)
+            to = window.limit == Int.max ? total : min(total, window.limit + 1536)
+        }
+        let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT substr(CAST(body AS BLOB), ?, ?) FROM entry WHERE docid = ?"),
+            arguments: [from + 1, to - from, docid]) ?? Data()
+        var bytes = [UInt8](data)
+        var start = 0
+        while start < bytes.count && bytes[start] & 0xC0 == 0x80 { start += 1 }  // a character cut at the front
+        var end = bytes.count
+        if to < total {  // a character cut at the back: drop its lead byte and continuation bytes
+            var lead = end - 1
+            while lead > start && bytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+            if lead >= start {
+                let b = bytes[lead]
+                let length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+                if lead + length > end { end = lead }
+            }
+        }
+        bytes = Array(bytes[start..<max(start, end)])
+        return BodyText(text: String(decoding: bytes, as: UTF8.self), offset: from + start, total: total)
     }
 }
 

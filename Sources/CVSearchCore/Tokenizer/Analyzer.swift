@@ -101,6 +101,34 @@ public final class Analyzer: @unchecked Sendable {
 
     deinit { engine.close() }
 
+    /// The folds of the unified Han blocks that are not the character itself (Traditional
+    /// characters and their Simplified forms): computed with ICU, stored in the index, and
+    /// given back to ``preloadHanFolds(_:)`` by processes that search it.
+    public static func hanFolds() -> [(codePoint: UInt32, folded: String)] {
+        var result: [(UInt32, String)] = []
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: Int(CVS_FOLD_MAX))
+        defer { out.deallocate() }
+        for range in [UInt32(0x3400)...0x4DBF, 0x4E00...0x9FFF] {
+            for c in range {
+                let n = cvs_fold(c, out)
+                guard n > 0 else { continue }
+                let folded = String(decoding: UnsafeBufferPointer(start: out, count: Int(n)), as: UTF8.self)
+                if folded.unicodeScalars.count != 1 || folded.unicodeScalars.first!.value != c { result.append((c, folded)) }
+            }
+        }
+        return result
+    }
+
+    /// Makes the Han folds known without ICU's Traditional-Simplified transliterator, which takes
+    /// 12-15 ms to build: a command-line search starts faster.
+    public static func preloadHanFolds(_ folds: [(codePoint: UInt32, folded: String)]) {
+        for (c, folded) in folds {
+            var text = folded
+            text.withUTF8 { cvs_fold_preload(c, $0.baseAddress, Int32($0.count)) }
+        }
+        cvs_fold_han_preloaded()
+    }
+
     /// The ICU version the analyzer runs on.
     public static var icuVersion: String { String(cString: cvs_icu_version()) }
 
@@ -187,7 +215,8 @@ struct AnalyzerEngine {
             var j = i
             if segments[i].isCJK {
                 while j + 1 < n && segments[j + 1].isCJK && segments[j + 1].start == segments[j].end { j += 1 }
-                try cjkRun(base, Int(segments[i].start), Int(segments[j].end), bigrams ? mode : .document, bigrams, sink)
+                try cjkRun(base, Int(segments[i].start), Int(segments[j].end), bigrams ? mode : .document, bigrams,
+                           followed: j < n - 1, sink)
             } else {
                 while j + 1 < n && !segments[j + 1].isCJK
                     && Self.isHyphen(base, Int(segments[j].end), Int(segments[j + 1].start))
@@ -332,7 +361,8 @@ struct AnalyzerEngine {
         }
         for segment in segments {
             guard segment.isCJK else {
-                count(Int(segment.start))
+                // A word that folds away entirely (U+3164 HANGUL FILLER) is no token: no position.
+                if foldsToText(base, Int(segment.start), Int(segment.end)) { count(Int(segment.start)) }
                 continue
             }
             var i = Int(segment.start)
@@ -350,6 +380,15 @@ struct AnalyzerEngine {
             }
         }
         return offsets
+    }
+
+    /// Whether the word segment `start..<end` folds to some text, as ``wordChain`` needs to make
+    /// a token of it (its first characters are folded until one gives something).
+    mutating func foldsToText(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        resetFolded()
+        var i = start
+        while i < end && folded.isEmpty { i = foldCluster(p, i, end) }
+        return !folded.isEmpty
     }
 
     /// ICU's word segments of bytes `from..<to`, skipping stretches without letters or digits.
@@ -464,9 +503,12 @@ struct AnalyzerEngine {
 
     // MARK: - Han and kana
 
+    /// - Parameter followed: whether more text follows the run. A query run of n characters is
+    ///   n - 1 bigrams but spans n document positions, so when a token follows it (`"模型 SFT"`),
+    ///   its last character is emitted too, to keep the phrase's later tokens at their positions.
     mutating func cjkRun(
         _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ mode: TokenizationMode, _ bigrams: Bool,
-        _ sink: Analyzer.TokenSink
+        followed: Bool = false, _ sink: Analyzer.TokenSink
     ) rethrows {
         resetFolded()
         units.removeAll(keepingCapacity: true)
@@ -496,6 +538,9 @@ struct AnalyzerEngine {
                 for k in 0..<max(units.count - 1, 0) {
                     let u = units[k], v = units[k + 1]
                     try emit(u.from..<v.to, u.start, v.end, colocated: false, sink)
+                }
+                if followed, units.count > 1, let last = units.last {
+                    try emit(last.from..<last.to, last.start, last.end, colocated: false, sink)
                 }
             }
         }

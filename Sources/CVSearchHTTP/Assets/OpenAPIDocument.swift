@@ -25,10 +25,12 @@ enum OpenAPIDocument {
             "name": "q",
             "in": "query",
             "required": true,
-            "description": "The query (1 to 1 024 UTF-8 bytes; `+` and `%20` are spaces). Syntax: terms AND-ed, \"phrase\", -exclude, a OR b, type: lang: tag: year: filters.",
+            "description": "The query: at most 1 024 UTF-8 bytes (longer: 400), with a character other than whitespace (else 400); `+` and `%20` are spaces. Syntax: terms AND-ed, \"phrase\", -exclude, a OR b, type: lang: tag: year: filters; a misused filter is a 400.",
             "schema": {
               "type": "string",
-              "minLength": 1
+              "minLength": 1,
+              "maxLength": 1024,
+              "pattern": "\\S"
             }
           },
           {
@@ -149,17 +151,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Missing or empty q (missing_query), bad limit/offset/prefix/explain (bad_parameter), bad percent-encoding or UTF-8 (bad_encoding), misused filter (bad_query)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "414": {
-            "description": "q longer than 1 024 bytes (query_too_long)",
+            "description": "Missing or empty q (missing_query), q over 1 024 bytes (query_too_long), bad limit/offset/type/prefix/explain (bad_parameter), bad percent-encoding or UTF-8 (bad_encoding), misused filter (bad_query)",
             "content": {
               "application/json": {
                 "schema": {
