@@ -49,7 +49,7 @@ struct SearchController: Sendable {
         func flag(_ name: String, default value: Bool) throws -> Bool {
             guard let text = values(name).last?.lowercased() else { return value }
             switch text {
-            case "", "1", "true", "yes", "on": return true
+            case "1", "true", "yes", "on": return true
             case "0", "false", "no", "off": return false
             default: throw APIError(.badRequest, "bad_parameter", "\(name) must be true or false")
             }

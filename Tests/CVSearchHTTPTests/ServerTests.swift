@@ -103,6 +103,7 @@ struct ServerTests {
         ("/search?q=RAG&offset=-1", .badRequest, "bad_parameter"),
         ("/search?q=RAG&offset=99999999999999999999", .badRequest, "bad_parameter"),
         ("/search?q=RAG&prefix=maybe", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&prefix=", .badRequest, "bad_parameter"),
         ("/search?q=" + String(repeating: "a", count: 1025), .badRequest, "query_too_long"),
         ("/search?q=" + String(repeating: "%E6%A3%80", count: 342), .badRequest, "query_too_long"),
         ("/search?q=RAG&type=", .badRequest, "bad_parameter"),
