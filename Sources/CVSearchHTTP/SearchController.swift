@@ -7,7 +7,13 @@ import Hummingbird
 struct SearchController: Sendable {
     let index: IndexHandle
     let settings: ServerSettings
-    let cache = AnswerCache()
+    let cache: AnswerCache
+
+    init(index: IndexHandle, settings: ServerSettings) {
+        self.index = index
+        self.settings = settings
+        cache = AnswerCache(maxEntries: settings.answerCacheSize)
+    }
 
     /// Paths and their methods, for 405 answers.
     static let routes: [String: String] = [
@@ -86,7 +92,7 @@ struct SearchController: Sendable {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // as `cvsearch --json`
             let body = ByteBuffer(bytes: try encoder.encode(response))
             let etag = Self.etag(version: response.indexVersion ?? "0", request: searchRequest)
-            cache.put(key, etag: etag, body: body)
+            if cache.maxEntries > 0 { cache.put(key, etag: etag, body: body) }
             answer = AnswerCache.Entry(etag: etag, body: body, used: 0)
         }
         var headers: HTTPFields = [

@@ -12,6 +12,8 @@ public struct ServerSettings: Sendable {
     public var logQueries = true
     /// `Cache-Control: max-age` of search answers, in seconds (revalidated with the ETag).
     public var maxAge = 60
+    /// Answers kept in memory for repeated requests (0: none).
+    public var answerCacheSize = 4096
 
     public init() {}
 }

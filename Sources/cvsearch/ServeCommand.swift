@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(name: .customLong("answer-cache"), help: "Answers kept in memory for repeated requests (0: none).")
+    var answerCache = 4096
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -55,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.indexPath = locations.indexPath
         settings.corsOrigin = corsOrigin
         settings.logQueries = !noLogQueries
+        settings.answerCacheSize = max(0, answerCache)
 
         if !FileManager.default.fileExists(atPath: settings.indexPath) {
             if FileManager.default.fileExists(atPath: locations.corpus) {
