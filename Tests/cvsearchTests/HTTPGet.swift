@@ -9,11 +9,20 @@ enum HTTPGet {
     }
 
     static func fetch(port: Int, _ path: String, timeout: Int = 10) throws -> (status: Int, body: String) {
+        let answer = rawExchange(port: port, request(path), timeout: timeout)
+        guard answer.status > 0, let headerEnd = answer.text.range(of: "\r\n\r\n") else {
+            throw Failure(description: "no HTTP response: \(answer.text.prefix(100))")
+        }
+        return (answer.status, String(answer.text[headerEnd.upperBound...]))
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts; -1 on failure.
+    static func connectLoopback(port: Int, timeout: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
+        guard fd >= 0 else { return -1 }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -21,24 +30,10 @@ enum HTTPGet {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {
-            throw Failure(description: "send: \(errno)")
+        guard connected == 0 else {
+            close(fd)
+            return -1
         }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 { throw Failure(description: "recv: \(errno)") }
-            if n == 0 { break }
-            data += buffer[0..<n]
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let headerEnd = text.range(of: "\r\n\r\n"), let statusLine = text.split(separator: "\r\n").first else {
-            throw Failure(description: "no HTTP response: \(text.prefix(100))")
-        }
-        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
-        return (status, String(text[headerEnd.upperBound...]))
+        return fd
     }
 }
