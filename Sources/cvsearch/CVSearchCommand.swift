@@ -59,8 +59,17 @@ struct Locations: ParsableArguments {
     @Option(help: ArgumentHelp("The index database.", discussion: "Default: $CVSEARCH_INDEX, else index/cvsearch.db."))
     var index: String?
 
-    @Option(help: "The corpus: a folder of Markdown entries.")
-    var corpus: String = "corpus"
+    @Option(
+        name: .customLong("corpus"),
+        help: ArgumentHelp("The corpus: a folder of Markdown entries.", discussion: "Default: corpus."))
+    var corpusOption: String?
+
+    /// The corpus folder (or file) to read.
+    var corpus: String { corpusOption ?? "corpus" }
+
+    /// Whether the user named the corpus: searching then re-indexes from it even when the
+    /// index was built from another one.
+    var corpusGiven: Bool { corpusOption != nil }
 
     var indexPath: String {
         if let index { return index }

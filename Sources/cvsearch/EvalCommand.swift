@@ -22,7 +22,8 @@ struct EvalCommand: ParsableCommand {
     var misses = false
 
     func run() throws {
-        let outcome = try IndexMaintenance.openForSearch(index: locations.indexPath, corpus: locations.corpus)
+        let outcome = try IndexMaintenance.openForSearch(
+            index: locations.indexPath, corpus: locations.corpus, explicitCorpus: locations.corpusGiven)
         let results = try QualityEval.evaluate(QualityEval.load(file), with: SearchService(store: outcome.store))
         print(QualityEval.table(QualityEval.summarize(results)), terminator: "")
         if misses {

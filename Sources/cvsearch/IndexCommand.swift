@@ -81,7 +81,9 @@ struct IndexCommand: ParsableCommand {
             return
         }
         guard corpus.errors.isEmpty else { throw IndexError.corpus(corpus.problems) }
-        let summary = try IndexMaintenance.reindex(corpus, index: locations.indexPath, fingerprint: fingerprint, rebuild: rebuild)
+        let summary = try IndexMaintenance.reindex(
+            corpus, index: locations.indexPath, fingerprint: fingerprint,
+            source: IndexMaintenance.sourcePath(locations.corpus), rebuild: rebuild)
         if summary.changed || verbose { print(summary) }
     }
 }

@@ -48,7 +48,8 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let outcome = try IndexMaintenance.openForSearch(index: locations.indexPath, corpus: locations.corpus)
+        let outcome = try IndexMaintenance.openForSearch(
+            index: locations.indexPath, corpus: locations.corpus, explicitCorpus: locations.corpusGiven)
         for problem in outcome.problems { printError("cvsearch: \(problem)") }
         if !outcome.problems.filter({ $0.severity == .error }).isEmpty {
             printError("cvsearch: the corpus has errors; searching the previous index")

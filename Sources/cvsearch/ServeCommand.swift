@@ -62,7 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         if !FileManager.default.fileExists(atPath: settings.indexPath) {
             if FileManager.default.fileExists(atPath: locations.corpus) {
-                let outcome = try IndexMaintenance.openForSearch(index: settings.indexPath, corpus: locations.corpus)
+                let outcome = try IndexMaintenance.openForSearch(
+                    index: settings.indexPath, corpus: locations.corpus, explicitCorpus: locations.corpusGiven)
                 if let summary = outcome.summary { logger.notice("\(summary)") }
             } else {
                 logger.warning("no index at \(settings.indexPath): /search answers 503 until `cvsearch index` builds it")

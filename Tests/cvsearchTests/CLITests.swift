@@ -115,6 +115,28 @@ struct CLITests {
         #expect(fromEnvironment.status == 0 && fromEnvironment.stderr.isEmpty)
     }
 
+    /// An index built from another corpus is searched as it is: a search without `--corpus`
+    /// must not refill it from `corpus/` (it once replaced a 7 460-page index by the 17 entries).
+    @Test func anIndexOfAnotherCorpusIsNotRefilledFromTheDefaultOne() throws {
+        let folder = try CLI.freshCheckout()
+        let other = folder.appendingPathComponent("other.jsonl")
+        try Data(#"{"id": "tar", "title": "tar 压缩归档", "type": "project", "body": "tar 命令压缩文件"}"#.utf8).write(to: other)
+        let built = try CLI.run(["index", "--corpus", "other.jsonl", "--index", "other.db"], in: folder)
+        #expect(built.status == 0, "\(built.stderr)")
+        let search = try CLI.run(["--index", "other.db", "--json", "压缩"], in: folder)
+        #expect(search.status == 0 && search.stderr.isEmpty, "\(search.stderr)")
+        #expect(search.stdout.contains("\"title\":\"tar 压缩归档\""))
+        #expect(try CLI.run(["--index", "other.db", "RAG"], in: folder).status == 1)
+        // Naming the corpus re-indexes from it, as asked.
+        let switched = try CLI.run(["--index", "other.db", "--corpus", "corpus", "RAG"], in: folder)
+        #expect(switched.status == 0 && switched.stderr.contains("17 added") && switched.stderr.contains("1 removed"))
+        // And an index built from the default corpus still follows it.
+        try Data("---\ntitle: Vector search notes\n---\nFAISS and HNSW\n".utf8)
+            .write(to: folder.appendingPathComponent("corpus/projects/faiss.md"))
+        let followed = try CLI.run(["--index", "other.db", "HNSW"], in: folder)
+        #expect(followed.status == 0 && followed.stderr.contains("1 added"), "\(followed.stderr)")
+    }
+
     @Test func brokenCorpusIsReportedAndTheIndexKept() throws {
         let folder = try CLI.freshCheckout()
         #expect(try CLI.run(["index"], in: folder).status == 0)

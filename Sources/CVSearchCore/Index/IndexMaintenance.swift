@@ -17,11 +17,22 @@ public enum IndexMaintenance {
     /// when the corpus exists and its files changed since the last run (or the index is missing
     /// or was built by another tokenizer version). A corpus with errors leaves the previous
     /// index in place; without a previous index that is an error.
-    public static func openForSearch(index: String, corpus: String) throws -> Outcome {
+    ///
+    /// An index built from another corpus (say `--corpus bench-data/big.jsonl`, then searched
+    /// without `--corpus`) is searched as it is, never refilled from the default corpus: set
+    /// `explicitCorpus` when the user named the corpus, to re-index from it anyway.
+    public static func openForSearch(index: String, corpus: String, explicitCorpus: Bool = true) throws -> Outcome {
         let corpusExists = FileManager.default.fileExists(atPath: corpus)
         let indexExists = FileManager.default.fileExists(atPath: index)
         guard corpusExists || indexExists else { throw IndexError.missing(path: index) }
         guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: true)) }
+
+        let source = sourcePath(corpus)
+        if indexExists && !explicitCorpus, let built = provenance(of: index) {
+            // Built from another corpus, or by hand without one (a benchmark, a test).
+            let elsewhere = built.source.map { $0 != source } ?? (built.fingerprint == nil)
+            if built.entries > 0 && elsewhere { return Outcome(store: try IndexStore(path: index, readonly: true)) }
+        }
 
         let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)
@@ -41,16 +52,32 @@ public enum IndexMaintenance {
         }
         let lock = try IndexLock(index: index)
         let summary = try withExtendedLifetime(lock) {
-            try Indexer.index(loaded, into: store, fingerprint: fingerprint)
+            try Indexer.index(loaded, into: store, fingerprint: fingerprint, source: source)
         }
         return Outcome(store: store, summary: summary, problems: loaded.problems)
+    }
+
+    /// Where an index was built from, read without the tokenizer: nil when the file is no index
+    /// this version can read (the normal open then reports or repairs it).
+    private static func provenance(of index: String) -> (source: String?, fingerprint: String?, entries: Int)? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try? DatabaseQueue(path: index, configuration: configuration).read { db in
+            (try IndexStore.meta(db, "corpus_source"), try IndexStore.meta(db, "corpus_fingerprint"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
+        }
+    }
+
+    /// The absolute, standardized path of a corpus, as the index records it.
+    public static func sourcePath(_ corpus: String) -> String {
+        URL(fileURLWithPath: corpus).standardizedFileURL.path
     }
 
     /// Brings the index at `index` up to date with a loaded corpus, for `cvsearch index`:
     /// holds the index's ``IndexLock``, and with `rebuild` also recovers from a damaged file
     /// (moved aside as `<index>.damaged-<time>`, for inspection, and built anew).
     public static func reindex(
-        _ corpus: Corpus, index: String, fingerprint: String?, rebuild: Bool = false
+        _ corpus: Corpus, index: String, fingerprint: String?, source: String? = nil, rebuild: Bool = false
     ) throws -> IndexSummary {
         let lock = try IndexLock(index: index)
         return try withExtendedLifetime(lock) {
@@ -63,7 +90,7 @@ public enum IndexMaintenance {
                 for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
                 store = try IndexStore(path: index)
             }
-            return try Indexer.index(corpus, into: store, fingerprint: fingerprint, rebuild: rebuild)
+            return try Indexer.index(corpus, into: store, fingerprint: fingerprint, source: source, rebuild: rebuild)
         }
     }
 }

@@ -37,10 +37,12 @@ public enum Indexer {
     /// when the corpus has errors.
     /// - Parameters:
     ///   - fingerprint: the corpus files' fingerprint, stored to tell later whether they changed.
+    ///   - source: where the corpus was read from (``IndexMaintenance/sourcePath(_:)``), stored so
+    ///     that a search refreshes the index only from the corpus it was built from.
     ///   - rebuild: rewrite every entry, even those that did not change.
     @discardableResult
     public static func index(
-        _ corpus: Corpus, into store: IndexStore, fingerprint: String? = nil, rebuild: Bool = false
+        _ corpus: Corpus, into store: IndexStore, fingerprint: String? = nil, source: String? = nil, rebuild: Bool = false
     ) throws -> IndexSummary {
         guard corpus.errors.isEmpty else { throw IndexError.corpus(corpus.problems) }
         let started = Date()
@@ -48,7 +50,7 @@ public enum Indexer {
         do {
             try store.pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    summary = try apply(corpus, db, fingerprint: fingerprint, rebuild: rebuild)
+                    summary = try apply(corpus, db, fingerprint: fingerprint, source: source, rebuild: rebuild)
                     return .commit
                 }
             }
@@ -59,7 +61,9 @@ public enum Indexer {
         return summary
     }
 
-    private static func apply(_ corpus: Corpus, _ db: Database, fingerprint: String?, rebuild: Bool) throws -> IndexSummary {
+    private static func apply(
+        _ corpus: Corpus, _ db: Database, fingerprint: String?, source: String?, rebuild: Bool
+    ) throws -> IndexSummary {
         var summary = IndexSummary()
         let schemaChanged = try IndexStore.meta(db, "schema_version") != "\(IndexStore.schemaVersion)"
         let tokenizerChanged = try IndexStore.meta(db, "tokenizer_version") != IndexStore.tokenizerVersion
@@ -172,6 +176,7 @@ public enum Indexer {
             try IndexStore.setMeta(db, "han_fold_version", IndexStore.tokenizerVersion)
         }
         if let fingerprint { try IndexStore.setMeta(db, "corpus_fingerprint", fingerprint) }
+        if let source { try IndexStore.setMeta(db, "corpus_source", source) }
         return summary
     }
 
