@@ -90,6 +90,7 @@ let package = Package(
             name: "cvsearch-bench",
             dependencies: [
                 "CVSearchCore",
+                "CICU",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

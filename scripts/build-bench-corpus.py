@@ -2,14 +2,15 @@
 """Build the benchmark corpus: Debian's Chinese man pages as a cvsearch JSON Lines corpus.
 
     apt-get install -y manpages-zh groff-base          # once, as root
-    python3 scripts/build-bench-corpus.py [--out bench-data] [--scales 1,3,10]
+    python3 scripts/build-bench-corpus.py [--out bench-data] [--scales 1,3,10,14]
 
 Every regular file under /usr/share/man/zh_CN/man*/ (746 pages, technical Chinese mixed with
 English) is rendered with `groff -Kutf8 -t -mandoc -Tutf8` (not `man -l`, whose pipeline hangs on
 some pages here), in its own process group with a timeout. One entry per page:
 {"id": "ls.1", "type": "page", "lang": "zh", "title": <the NAME section>, "tags": ["man1"],
  "url": "man:ls(1)", "body": <the rest>}. For each scale N it writes bench-data/manzh-Nx.jsonl
-with N copies of every page under distinct ids (`ls.1~2`), so 10x has 7 460 entries.
+with N copies of every page under distinct ids (`ls.1~2`), so 10x has 7 460 entries and 14x
+10 444 (the "10 000-entry corpus" of the HTTP benchmark).
 bench-data/ is kept out of git.
 """
 import argparse, glob, gzip, json, os, re, signal, subprocess, sys
@@ -68,7 +69,7 @@ def entry(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench-data")
-    parser.add_argument("--scales", default="1,3,10")
+    parser.add_argument("--scales", default="1,3,10,14")
     args = parser.parse_args()
     paths = sorted(p for p in glob.glob(f"{ROOT}/man*/*") if os.path.isfile(p) and not os.path.islink(p))
     if not paths:

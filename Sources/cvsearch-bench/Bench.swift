@@ -46,6 +46,9 @@ struct Latency: ParsableCommand {
     @Option(help: "Hits per search.")
     var limit = 10
 
+    @Flag(name: .customLong("no-prefix"), help: "Do not match the last term as a prefix (as `cvsearch --no-prefix`).")
+    var noPrefix = false
+
     @Flag(help: "Also measure FTS5 unicode61 (ids only, bm25) on the same entries and queries.")
     var baseline = false
 
@@ -56,14 +59,14 @@ struct Latency: ParsableCommand {
         let buildTime = try seconds { try Indexer.index(loaded, into: store) }
         let service = SearchService(store: store)
         let list = try queries.flatMap(Self.load)
-        for query in list { _ = try? service.search(SearchRequest(query: query, limit: limit)) }  // warm-up
+        for query in list { _ = try? service.search(SearchRequest(query: query, limit: limit, prefix: !noPrefix)) }  // warm-up
         var times: [Double] = []
         var perQuery: [String: [Double]] = [:]
         var zero = 0
         for round in 0..<rounds {
             for query in list {
                 var hits = 0
-                let ms = seconds { hits = (try? service.search(SearchRequest(query: query, limit: limit)))?.hits.count ?? 0 } * 1000
+                let ms = seconds { hits = (try? service.search(SearchRequest(query: query, limit: limit, prefix: !noPrefix)))?.hits.count ?? 0 } * 1000
                 times.append(ms)
                 perQuery[query, default: []].append(ms)
                 if round == 0 && hits == 0 { zero += 1 }
@@ -78,27 +81,39 @@ struct Latency: ParsableCommand {
         if baseline {
             let basePath = temporaryPath("u61.db")
             let u61 = try Unicode61Index(loaded, path: basePath)
-            var baseTimes: [Double] = []
-            var baseZero = 0
-            try u61.queue.read { db in
-                for query in list { _ = try u61.search(query, db) }
-                for round in 0..<rounds {
-                    for query in list {
-                        var hits = 0
-                        baseTimes.append(try seconds { hits = try u61.search(query, db).count } * 1000)
-                        if round == 0 && hits == 0 { baseZero += 1 }
-                    }
-                }
-            }
-            print("unicode61 latency ms (ids only): p50 \(format(percentile(baseTimes, 0.5))), "
-                  + "p99 \(format(percentile(baseTimes, 0.99))); \(baseZero) queries without hits")
-            print("ratio cvsearch/unicode61: p50 \(String(format: "%.2f", percentile(times, 0.5) / percentile(baseTimes, 0.5)))x, "
-                  + "p99 \(String(format: "%.2f", percentile(times, 0.99) / percentile(baseTimes, 0.99)))x")
+            let base = try u61.queue.read { db in try Self.time(list, rounds) { try Unicode61Index.search($0, db).count } }
+            // The floor: FTS5 itself ranking the same quoted terms on cvsearch's index (bigram
+            // phrases for Chinese), ids only: what any query on this index costs before snippets.
+            let floor = try store.pool.read { db in try Self.time(list, rounds) { try Unicode61Index.search($0, db).count } }
+            print("unicode61 latency ms (ids only): p50 \(format(percentile(base.times, 0.5))), "
+                  + "p99 \(format(percentile(base.times, 0.99))); \(base.zero) queries without hits")
+            print("FTS5 bm25 on the cvsearch index (ids only): p50 \(format(percentile(floor.times, 0.5))), "
+                  + "p99 \(format(percentile(floor.times, 0.99))); \(floor.zero) queries without hits")
+            print("ratio cvsearch/unicode61: p50 \(String(format: "%.2f", percentile(times, 0.5) / percentile(base.times, 0.5)))x, "
+                  + "p99 \(String(format: "%.2f", percentile(times, 0.99) / percentile(base.times, 0.99)))x; "
+                  + "cvsearch/FTS5 floor: p50 \(String(format: "%.2f", percentile(times, 0.5) / percentile(floor.times, 0.5)))x, "
+                  + "p99 \(String(format: "%.2f", percentile(times, 0.99) / percentile(floor.times, 0.99)))x")
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: basePath + suffix) }
         }
         if index == nil {
             for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
+    }
+
+    /// Latencies (ms) of `search` (which returns a hit count) over the list, after a warm-up
+    /// round, and how many queries found nothing.
+    static func time(_ list: [String], _ rounds: Int, _ search: (String) throws -> Int) throws -> (times: [Double], zero: Int) {
+        for query in list { _ = try search(query) }
+        var times: [Double] = []
+        var zero = 0
+        for round in 0..<rounds {
+            for query in list {
+                var hits = 0
+                times.append(try seconds { hits = try search(query) } * 1000)
+                if round == 0 && hits == 0 { zero += 1 }
+            }
+        }
+        return (times, zero)
     }
 
     static func load(_ file: String) throws -> [String] {

@@ -38,6 +38,21 @@ struct SQLProbe: ParsableCommand {
                 }
                 print("\(name): median \(format(percentile(times, 0.5))) ms (\(rows) rows)")
             }
+            // What a search then costs per returned row: cvsinfo (the matches of one row) and
+            // the entry with its body, for the top 10.
+            let top = try Int64.fetchAll(db, sql: "SELECT rowid FROM entry_fts WHERE entry_fts MATCH ? ORDER BY bm25(entry_fts) LIMIT 10",
+                                         arguments: [match])
+            let perRow: [(String, String, (Int64) -> StatementArguments)] = [
+                ("cvsinfo per row", "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?", { [spec + ";i=1,1,1,1", match, $0] }),
+                ("entry + body per row", "SELECT e.*, p.offsets FROM entry e LEFT JOIN entry_positions p ON p.docid = e.docid WHERE e.docid = ?", { [$0] }),
+            ]
+            for (name, sql, arguments) in perRow {
+                var times: [Double] = []
+                for _ in 0..<runs {
+                    times.append(try seconds { for docid in top { _ = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments(docid)) } } * 1000)
+                }
+                print("\(name) x \(top.count): median \(format(percentile(times, 0.5))) ms")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CICU
 import CVSearchCore
 import Foundation
 import GRDB
@@ -29,14 +30,18 @@ func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("cvsearch-bench-\(UUID().uuidString)-\(name)").path
 }
 
-/// A plain FTS5 index of the same entries with the built-in `unicode61` tokenizer: the
-/// baseline measured in the same run. Same layout as cvsearch's (an `entry` table, an
-/// external-content FTS5 table over title, tags and body, kept in sync by triggers).
+/// A plain FTS5 index of the same entries with a built-in tokenizer (`unicode61`, the
+/// baseline measured in the same run; or `trigram`, FTS5's way to find substrings of Chinese).
+/// Same layout as cvsearch's (an `entry` table, an external-content FTS5 table over title,
+/// tags and body, kept in sync by triggers).
 struct Unicode61Index {
     let path: String
     let queue: DatabaseQueue
 
-    init(_ corpus: Corpus, path: String) throws {
+    /// FTS5's `trigram` tokenizer (GRDB has no descriptor for it).
+    static let trigram = FTS5TokenizerDescriptor(components: ["trigram"])
+
+    init(_ corpus: Corpus, path: String, tokenizer: FTS5TokenizerDescriptor = .unicode61()) throws {
         self.path = path
         queue = try DatabaseQueue(path: path)
         try queue.write { db in
@@ -50,7 +55,7 @@ struct Unicode61Index {
             }
             try db.create(virtualTable: "entry_fts", using: FTS5()) { t in
                 t.synchronize(withTable: "entry")
-                t.tokenizer = .unicode61()
+                t.tokenizer = tokenizer
                 t.column("title")
                 t.column("tags")
                 t.column("body")
@@ -64,8 +69,8 @@ struct Unicode61Index {
     }
 
     /// Ids of the top 10 for a query: its words, quoted, AND-ed, ranked by bm25 with the same
-    /// column weights (no snippets).
-    func search(_ query: String, _ db: Database) throws -> [Int64] {
+    /// column weights (no snippets). Runs on any `entry_fts(title, tags, body)`, cvsearch's too.
+    static func search(_ query: String, _ db: Database) throws -> [Int64] {
         let words = query.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         guard !words.isEmpty else { return [] }
         return try Int64.fetchAll(
@@ -92,7 +97,8 @@ struct TokenizerSpeed: ParsableCommand {
         try queue.read { db in
             var results: [(String, Double, Int)] = []
             for (name, tokenizer) in [("cvsearch", try db.makeTokenizer(CVSearchTokenizer.tokenizerDescriptor())),
-                                      ("unicode61", try db.makeTokenizer(.unicode61()))] {
+                                      ("unicode61", try db.makeTokenizer(.unicode61())),
+                                      ("trigram", try db.makeTokenizer(Unicode61Index.trigram))] {
                 var tokens = 0
                 var best = Double.infinity
                 for round in 0...rounds {
@@ -120,11 +126,37 @@ struct TokenizerSpeed: ParsableCommand {
                 }
                 results.append((name, Double(bytes) / 1e6 / best, tokens))
             }
+            // The ceiling named by the goal: ICU's word break alone over the same bytes (the
+            // segmenter cvsearch uses for non-Han text), no folding, no tokens.
+            let segmenter = cvs_segmenter_open()
+            defer { cvs_segmenter_close(segmenter) }
+            var segments = 0
+            var icuBest = Double.infinity
+            for round in 0...rounds {
+                var count = 0
+                let time = seconds {
+                    for text in texts {
+                        var utf8 = text
+                        utf8.withUTF8 { buffer in
+                            buffer.withMemoryRebound(to: CChar.self) { chars in
+                                guard cvs_segmenter_set_text(segmenter, chars.baseAddress, Int32(chars.count)) == 0 else { return }
+                                var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
+                                while cvs_segmenter_next(segmenter, &start, &end, &kind) != 0 { count += 1 }
+                            }
+                        }
+                    }
+                }
+                if round > 0 { icuBest = min(icuBest, time) }
+                segments = count
+            }
+            results.append(("ICU word break alone", Double(bytes) / 1e6 / icuBest, segments))
             print("texts: \(texts.count), \(String(format: "%.1f", Double(bytes) / 1e6)) MB of UTF-8")
             for (name, speed, tokens) in results {
-                print("  \(name): \(String(format: "%.1f", speed)) MB/s, \(tokens) tokens (colocated included)")
+                print("  \(name): \(String(format: "%.1f", speed)) MB/s, \(tokens) \(name.hasPrefix("ICU") ? "segments" : "tokens (colocated included)")")
             }
-            print("  ratio cvsearch/unicode61: \(String(format: "%.2f", results[0].1 / results[1].1))x")
+            print("  ratio cvsearch/unicode61: \(String(format: "%.2f", results[0].1 / results[1].1))x; "
+                  + "cvsearch/trigram: \(String(format: "%.2f", results[0].1 / results[2].1))x; "
+                  + "cvsearch/ICU word break: \(String(format: "%.2f", results[0].1 / results[3].1))x")
         }
     }
 }
@@ -140,9 +172,9 @@ struct BuildSpeed: ParsableCommand {
     func run() throws {
         let loaded = try loadCorpus(corpus)
         let bytes = loaded.entries.reduce(0) { $0 + $1.title.utf8.count + $1.body.utf8.count }
-        let ours = temporaryPath("ours.db"), theirs = temporaryPath("u61.db")
+        let ours = temporaryPath("ours.db"), theirs = temporaryPath("u61.db"), trigram = temporaryPath("tri.db")
         defer {
-            for path in [ours, theirs] {
+            for path in [ours, theirs, trigram] {
                 for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
         }
@@ -152,13 +184,19 @@ struct BuildSpeed: ParsableCommand {
             try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
         let theirsTime = try seconds { _ = try Unicode61Index(loaded, path: theirs) }
-        let oursSize = fileSize(ours), theirsSize = fileSize(theirs)
+        let trigramTime = try seconds { _ = try Unicode61Index(loaded, path: trigram, tokenizer: Unicode61Index.trigram) }
+        let oursSize = fileSize(ours), theirsSize = fileSize(theirs), trigramSize = fileSize(trigram)
+        func line(_ name: String, _ time: Double, _ size: Int) -> String {
+            "  \(name) \(String(format: "%.2f", time)) s (\(String(format: "%.1f", Double(bytes) / 1e6 / time)) MB/s), "
+                + "\(String(format: "%.1f", Double(size) / 1e6)) MB"
+        }
         print("entries: \(loaded.entries.count), \(String(format: "%.1f", Double(bytes) / 1e6)) MB of text")
-        print("  cvsearch:  \(String(format: "%.2f", oursTime)) s (\(String(format: "%.1f", Double(bytes) / 1e6 / oursTime)) MB/s), "
-              + "\(String(format: "%.1f", Double(oursSize) / 1e6)) MB")
-        print("  unicode61: \(String(format: "%.2f", theirsTime)) s (\(String(format: "%.1f", Double(bytes) / 1e6 / theirsTime)) MB/s), "
-              + "\(String(format: "%.1f", Double(theirsSize) / 1e6)) MB")
+        print(line("cvsearch: ", oursTime, oursSize))
+        print(line("unicode61:", theirsTime, theirsSize))
+        print(line("trigram:  ", trigramTime, trigramSize))
         print("  build speed cvsearch/unicode61: \(String(format: "%.2f", theirsTime / oursTime))x; "
               + "size: \(String(format: "%.2f", Double(oursSize) / Double(max(theirsSize, 1))))x")
+        print("  build speed cvsearch/trigram: \(String(format: "%.2f", trigramTime / oursTime))x; "
+              + "size: \(String(format: "%.2f", Double(oursSize) / Double(max(trigramSize, 1))))x")
     }
 }

@@ -91,6 +91,8 @@ struct Highlighter {
         var position = (window?.position ?? 0) - 1
         let offset = window?.start ?? 0
         let last = window?.end ?? Int.max
+        // Locals, not `self`'s fields: the closure runs per token and would copy them.
+        let hashes = tokenHashes, prefixes = self.prefixes
         var utf8 = text
         utf8.withUTF8 { whole in
             let from = min(offset, whole.count)
@@ -100,7 +102,7 @@ struct Highlighter {
                     position += 1
                     if position > last { throw Stop() }
                 }
-                guard tokenHashes.contains(Self.hash(token)) || prefixes.contains(where: { token.starts(with: $0) }) else {
+                guard hashes.contains(Self.hash(token)) || prefixes.contains(where: { token.starts(with: $0) }) else {
                     return
                 }
                 tokens.append((String(decoding: token, as: UTF8.self), Int(start) + offset, Int(end) + offset, position))

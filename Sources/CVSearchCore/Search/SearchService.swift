@@ -261,10 +261,14 @@ public final class SearchService: Sendable {
             estimatedTotalHits: total, hits: hits, notes: notes, correctedQuery: nil, expandedTerms: nil, indexVersion: nil)
     }
 
-    /// The part of a long body to highlight: from the checkpoint before the densest window of
-    /// matches (a few positions of context before it) to a little after it.
+    /// The part of a body to highlight: from the checkpoint before the densest window of matches
+    /// (a few positions of context before it; the start of a short body) to a little after it.
     static func bodyWindow(_ window: ClosedRange<Int>?, checkpoints: Data?) -> Highlighter.Window? {
-        guard let window, let checkpoints, !checkpoints.isEmpty else { return nil }
+        guard let window else { return nil }
+        guard let checkpoints, !checkpoints.isEmpty else {
+            // A short body (no checkpoints) is read whole, but tokenizing it stops after the window.
+            return Highlighter.Window(start: 0, position: 0, end: window.upperBound + QueryPlan.snippetPositions)
+        }
         let every = IndexStore.checkpointInterval, count = checkpoints.count / 4
         func offset(_ index: Int) -> Int {
             Int(UInt32(littleEndian: checkpoints.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self) }))
