@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvsearch-bench",
         abstract: "cvsearch benchmarks (run with -c release).",
-        subcommands: [Latency.self, TokenizerSpeed.self, BuildSpeed.self, CLIWallTime.self, ServerMemory.self, SQLProbe.self]
+        subcommands: [Latency.self, TokenizerSpeed.self, BuildSpeed.self, CLIWallTime.self, ServerMemory.self, SQLProbe.self, SearchTrace.self]
     )
 }
 

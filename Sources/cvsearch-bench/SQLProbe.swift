@@ -2,6 +2,7 @@ import ArgumentParser
 import CVSearchCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// `cvsearch-bench sql`: times raw FTS5 statements on an index, to see where a query's time goes.
 struct SQLProbe: ParsableCommand {
@@ -46,6 +47,16 @@ struct SQLProbe: ParsableCommand {
                 ("cvsinfo per row", "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?", { [spec + ";i=1,1,1,1", match, $0] }),
                 ("entry + body per row", "SELECT e.*, p.offsets FROM entry e LEFT JOIN entry_positions p ON p.docid = e.docid WHERE e.docid = ?", { [$0] }),
             ]
+            // The same for all ten rows in one statement: does FTS5 look its terms up once?
+            let list = top.map(String.init).joined(separator: ",")
+            var times: [Double] = []
+            for _ in 0..<runs {
+                times.append(try seconds {
+                    _ = try Row.fetchAll(db, sql: "SELECT rowid, cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid IN (\(list))",
+                                         arguments: [spec + ";i=1,1,1,1", match])
+                } * 1000)
+            }
+            print("cvsinfo for rowid IN (10 rows), one statement: median \(format(percentile(times, 0.5))) ms")
             for (name, sql, arguments) in perRow {
                 var times: [Double] = []
                 for _ in 0..<runs {
@@ -54,5 +65,45 @@ struct SQLProbe: ParsableCommand {
                 print("\(name) x \(top.count): median \(format(percentile(times, 0.5))) ms")
             }
         }
+    }
+}
+
+/// `cvsearch-bench trace`: every SQL statement one search runs, with its duration, to see
+/// where a slow query's time goes.
+struct SearchTrace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace", abstract: "The SQL statements of one search, with their durations (warm).")
+
+    @Option(help: "The corpus to index (a folder, a Markdown file or a JSON Lines file).")
+    var corpus = "corpus"
+
+    @Argument(help: "The query.")
+    var query: String
+
+    func run() throws {
+        let path = temporaryPath("trace.db")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try IndexStore(path: path)
+        try Indexer.index(loadCorpus(corpus), into: store)
+        let service = SearchService(store: store)
+        let request = SearchRequest(query: query)
+        for _ in 0..<20 { _ = try service.search(request) }  // warm: statements prepared, pages cached
+        let lines = Mutex<[(String, Double)]>([])
+        // A pool lends its readers in turn: trace them all.
+        for _ in 0..<4 {
+            try store.pool.read { db in
+                db.trace(options: .profile) { event in
+                    if case let .profile(statement, duration) = event {
+                        lines.withLock { $0.append((statement.sql, duration * 1000)) }
+                    }
+                }
+            }
+        }
+        let total = try seconds { _ = try service.search(request) } * 1000
+        let traced = lines.withLock { $0 }
+        for (sql, ms) in traced {
+            print("\(format(ms)) ms  \(sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").prefix(150))")
+        }
+        print("\(traced.count) statements, \(format(traced.reduce(0) { $0 + $1.1 })) ms in SQLite; the whole search \(format(total)) ms")
     }
 }

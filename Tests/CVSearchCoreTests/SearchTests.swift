@@ -182,3 +182,40 @@ struct SearchTests {
         }
     }
 }
+
+/// `cvsinfo` (what matched where) is fetched in one statement over a rowid range when the
+/// returned rows lie close together, else row by row: both must give the same answers.
+@Suite("Match info, near and far rowids")
+struct MatchInfoPathTests {
+    /// The portfolio indexed twice: compact (rowids 1…17), and spread (70 fillers indexed
+    /// between every two entries, then removed, so the same entries lie 71 rowids apart).
+    static let indexes: (compact: SearchService, spread: SearchService) = {
+        let corpus = CorpusLoader.load(at: TestSupport.corpusPath)
+        let compact = try! IndexStore(path: TestSupport.temporaryFolder("compact").appendingPathComponent("i.db").path)
+        try! Indexer.index(corpus, into: compact)
+        var padded = corpus
+        padded.entries = corpus.entries.flatMap { entry in
+            [entry] + (0..<70).map { n in
+                Entry(id: "\(entry.id)-filler-\(n)", type: "project", title: "filler \(n)", tags: [], url: nil, lang: "en",
+                      date: nil, firstYear: nil, lastYear: nil, body: "zzfiller \(n)", source: "filler")
+            }
+        }
+        let spread = try! IndexStore(path: TestSupport.temporaryFolder("spread").appendingPathComponent("i.db").path)
+        try! Indexer.index(padded, into: spread)
+        try! Indexer.index(corpus, into: spread)
+        return (SearchService(store: compact), SearchService(store: spread))
+    }()
+
+    @Test(arguments: ["RAG Qwen", "向量检索模型", "tagging model threshold", "模型", "customer service", "Qw", "知識圖譜"])
+    func sameAnswers(_ query: String) throws {
+        let request = SearchRequest(query: query, explain: true)
+        var compact = try Self.indexes.compact.search(request)
+        var spread = try Self.indexes.spread.search(request)
+        compact.processingTimeMs = 0
+        spread.processingTimeMs = 0
+        #expect(!compact.hits.isEmpty)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(compact), as: UTF8.self) == String(decoding: try encoder.encode(spread), as: UTF8.self))
+    }
+}

@@ -115,6 +115,43 @@ public final class SearchService: Sendable {
         var entry = GRDB.Row()
     }
 
+    /// Fills in `cvsinfo` (what matched where) for `rows[first...]`. Every FTS5 statement looks
+    /// each query term up in the index first, which costs more than the row itself when glossary
+    /// expansions make dozens of terms: rows of one level share their MATCH expression, and when
+    /// their rowid range holds few other matches (a small corpus; `matches` of the level's
+    /// `documents`, evenly spread, at most twice the rows wanted) one statement over the range
+    /// serves them all. Otherwise (a large corpus) rows are asked for one by one, so that
+    /// cvsinfo never runs over many rows nobody asked for.
+    private static func fetchInfo(
+        _ rows: inout [Row], from first: Int, matches: [Int: Int], documents: Int, _ db: Database
+    ) throws {
+        guard first < rows.count else { return }
+        var byLevel: [Int: [Int]] = [:]
+        for i in first..<rows.count { byLevel[rows[i].level, default: []].append(i) }
+        for (level, members) in byLevel {
+            let ids = members.map { rows[$0].docid }
+            let low = ids.min()!, high = ids.max()!
+            let density = Double(matches[level] ?? documents) / Double(max(documents, 1))
+            if members.count > 1 && Double(high - low + 1) * density <= Double(2 * members.count) {
+                let found = try GRDB.Row.fetchAll(
+                    db.cachedStatement(sql: """
+                        SELECT rowid, cvsinfo(entry_fts, ?) AS info FROM entry_fts
+                        WHERE entry_fts MATCH ? AND rowid BETWEEN ? AND ?
+                        """),
+                    arguments: [rows[members[0]].spec, rows[members[0]].match, low, high])
+                var infos: [Int64: String] = [:]
+                for row in found { infos[row["rowid"]] = row["info"] }
+                for i in members { rows[i].info = infos[rows[i].docid] }
+            } else {
+                for i in members {
+                    rows[i].info = try String.fetchOne(
+                        db.cachedStatement(sql: "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?"),
+                        arguments: [rows[i].spec, rows[i].match, rows[i].docid])
+                }
+            }
+        }
+    }
+
     /// Counting stops here: `estimatedTotalHits` is at most this (as in Meilisearch, where
     /// 1 000 is the default `maxTotalHits`).
     static let maxCount = 1000
@@ -143,6 +180,7 @@ public final class SearchService: Sendable {
         var rows: [Row] = []
         var seen = Set<Int64>()
         var total = 0
+        var matches: [Int: Int] = [:]  // per level
         var fullMatches = 0
         var idfs: [Alternative: Double] = [:]
         func idf(_ alternative: Alternative) throws -> Double {
@@ -177,14 +215,13 @@ public final class SearchService: Sendable {
                     """),
                 arguments: [match] + filter.arguments) ?? 0
             total = levelCount
+            matches[index] = levelCount
             if !level.any { fullMatches = levelCount }
             if levelCount >= request.limit { break }
         }
         // The returned rows only: what matched where (cvsinfo), and the entries.
+        try fetchInfo(&rows, from: request.offset, matches: matches, documents: context.documentCount, db)
         for i in rows.indices where i >= request.offset {
-            rows[i].info = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?"),
-                arguments: [rows[i].spec, rows[i].match, rows[i].docid])
             rows[i].entry = try GRDB.Row.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT e.id, e.type, e.title, e.tagList, e.url, e.lang, e.date, length(CAST(e.body AS BLOB)) AS bodyBytes,
