@@ -83,7 +83,7 @@ struct IndexCommand: ParsableCommand {
         guard corpus.errors.isEmpty else { throw IndexError.corpus(corpus.problems) }
         let summary = try IndexMaintenance.reindex(
             corpus, index: locations.indexPath, fingerprint: fingerprint,
-            source: IndexMaintenance.sourcePath(locations.corpus), rebuild: rebuild)
+            source: IndexMaintenance.sourcePath(locations.corpus), options: options, rebuild: rebuild)
         if summary.changed || verbose { print(summary) }
     }
 }

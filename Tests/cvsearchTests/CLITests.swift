@@ -137,6 +137,28 @@ struct CLITests {
         #expect(followed.status == 0 && followed.stderr.contains("1 added"), "\(followed.stderr)")
     }
 
+    /// A homepage imported with `--base-url` and `--heading-levels`, then edited: the search
+    /// that brings the index up to date imports it the same way (the index records how).
+    @Test func refreshingAnImportedHomepageKeepsItsOptions() throws {
+        let folder = try CLI.freshCheckout()
+        let page = folder.appendingPathComponent("index.md")
+        try FileManager.default.copyItem(
+            at: CLI.root.appendingPathComponent("Tests/CVSearchCoreTests/Fixtures/homepage/index.md"), to: page)
+        let built = try CLI.run(["index", "--corpus", "index.md", "--index", "site.db", "--base-url", "https://example.com/",
+                                 "--heading-levels", "1,2"], in: folder)
+        #expect(built.status == 0, "\(built.stderr)")
+        let handle = try FileHandle(forWritingTo: page)
+        handle.seekToEndOfFile()
+        handle.write(Data("\n## Fresh Section\n\nfreshmarker text\n\n### Deeper\n\nfreshmarker deeper\n".utf8))
+        try handle.close()
+        let search = try CLI.run(["--corpus", "index.md", "--index", "site.db", "--json", "freshmarker"], in: folder)
+        #expect(search.status == 0 && search.stderr.contains("1 added"), "\(search.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as! [String: Any]
+        let hits = object["hits"] as! [[String: Any]]
+        // Levels 1 and 2: `### Deeper` stays in its section's text; the URL has the base.
+        #expect(hits.map { $0["url"] as? String } == ["https://example.com/#fresh-section"])
+    }
+
     @Test func brokenCorpusIsReportedAndTheIndexKept() throws {
         let folder = try CLI.freshCheckout()
         #expect(try CLI.run(["index"], in: folder).status == 0)

@@ -1,7 +1,7 @@
 /// How ``CorpusLoader`` imports pages that are not one entry each: Markdown pages without a
 /// front-matter `title` (a homepage `index.md`), split into entries at their headings, and the
 /// URLs of what it imports.
-public struct CorpusOptions: Sendable, Equatable {
+public struct CorpusOptions: Sendable, Equatable, Codable {
     /// The heading levels a page is split at (`[2, 3]`: `##` and `###`). Headings of other
     /// levels stay in the text; those above the split levels become the sections' tags.
     public var headingLevels: Set<Int>

@@ -1,6 +1,6 @@
 /// How the site generator turns headings into anchors (`#-publications`), so that imported
 /// sections link to the right place of the page.
-public enum SlugStyle: String, Sendable, CaseIterable {
+public enum SlugStyle: String, Sendable, CaseIterable, Codable {
     /// GitHub's heading anchors, as the `github-slugger` package reproduces them: lowercase; every
     /// character removed except letters (Unicode `Alphabetic`, so Han characters stay), marks,
     /// decimal and letter numbers, connector punctuation (`_`), `-` and space; each space becomes

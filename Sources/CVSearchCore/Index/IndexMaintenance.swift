@@ -33,6 +33,9 @@ public enum IndexMaintenance {
             let elsewhere = built.source.map { $0 != source } ?? (built.fingerprint == nil)
             if built.entries > 0 && elsewhere { return Outcome(store: try IndexStore(path: index, readonly: true)) }
         }
+        // Import the corpus as `cvsearch index` last did (`--base-url`, `--heading-levels`, …).
+        let built = indexExists ? provenance(of: index) : nil
+        let options = built?.source == source ? built?.options ?? CorpusOptions() : CorpusOptions()
 
         let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)
@@ -45,26 +48,31 @@ public enum IndexMaintenance {
         {
             return Outcome(store: store)
         }
-        let loaded = CorpusLoader.load(at: corpus)
+        let loaded = CorpusLoader.load(at: corpus, options: options)
         if !loaded.errors.isEmpty {
             if indexExists && entries > 0 { return Outcome(store: store, problems: loaded.problems) }
             throw IndexError.corpus(loaded.problems)
         }
         let lock = try IndexLock(index: index)
         let summary = try withExtendedLifetime(lock) {
-            try Indexer.index(loaded, into: store, fingerprint: fingerprint, source: source)
+            try Indexer.index(loaded, into: store, fingerprint: fingerprint, source: source, options: options)
         }
         return Outcome(store: store, summary: summary, problems: loaded.problems)
     }
 
     /// Where an index was built from, read without the tokenizer: nil when the file is no index
     /// this version can read (the normal open then reports or repairs it).
-    private static func provenance(of index: String) -> (source: String?, fingerprint: String?, entries: Int)? {
+    private static func provenance(
+        of index: String
+    ) -> (source: String?, fingerprint: String?, options: CorpusOptions?, entries: Int)? {
         var configuration = Configuration()
         configuration.readonly = true
         return try? DatabaseQueue(path: index, configuration: configuration).read { db in
-            (try IndexStore.meta(db, "corpus_source"), try IndexStore.meta(db, "corpus_fingerprint"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
+            let options = try IndexStore.meta(db, "corpus_options").flatMap {
+                try? JSONDecoder().decode(CorpusOptions.self, from: Data($0.utf8))
+            }
+            return (try IndexStore.meta(db, "corpus_source"), try IndexStore.meta(db, "corpus_fingerprint"), options,
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
         }
     }
 
@@ -77,7 +85,8 @@ public enum IndexMaintenance {
     /// holds the index's ``IndexLock``, and with `rebuild` also recovers from a damaged file
     /// (moved aside as `<index>.damaged-<time>`, for inspection, and built anew).
     public static func reindex(
-        _ corpus: Corpus, index: String, fingerprint: String?, source: String? = nil, rebuild: Bool = false
+        _ corpus: Corpus, index: String, fingerprint: String?, source: String? = nil, options: CorpusOptions? = nil,
+        rebuild: Bool = false
     ) throws -> IndexSummary {
         let lock = try IndexLock(index: index)
         return try withExtendedLifetime(lock) {
@@ -90,7 +99,7 @@ public enum IndexMaintenance {
                 for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: index + suffix) }
                 store = try IndexStore(path: index)
             }
-            return try Indexer.index(corpus, into: store, fingerprint: fingerprint, source: source, rebuild: rebuild)
+            return try Indexer.index(corpus, into: store, fingerprint: fingerprint, source: source, options: options, rebuild: rebuild)
         }
     }
 }

@@ -39,10 +39,12 @@ public enum Indexer {
     ///   - fingerprint: the corpus files' fingerprint, stored to tell later whether they changed.
     ///   - source: where the corpus was read from (``IndexMaintenance/sourcePath(_:)``), stored so
     ///     that a search refreshes the index only from the corpus it was built from.
+    ///   - options: how the corpus was imported, stored so that a refresh imports it the same way.
     ///   - rebuild: rewrite every entry, even those that did not change.
     @discardableResult
     public static func index(
-        _ corpus: Corpus, into store: IndexStore, fingerprint: String? = nil, source: String? = nil, rebuild: Bool = false
+        _ corpus: Corpus, into store: IndexStore, fingerprint: String? = nil, source: String? = nil,
+        options: CorpusOptions? = nil, rebuild: Bool = false
     ) throws -> IndexSummary {
         guard corpus.errors.isEmpty else { throw IndexError.corpus(corpus.problems) }
         let started = Date()
@@ -50,7 +52,7 @@ public enum Indexer {
         do {
             try store.pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    summary = try apply(corpus, db, fingerprint: fingerprint, source: source, rebuild: rebuild)
+                    summary = try apply(corpus, db, fingerprint: fingerprint, source: source, options: options, rebuild: rebuild)
                     return .commit
                 }
             }
@@ -62,7 +64,7 @@ public enum Indexer {
     }
 
     private static func apply(
-        _ corpus: Corpus, _ db: Database, fingerprint: String?, source: String?, rebuild: Bool
+        _ corpus: Corpus, _ db: Database, fingerprint: String?, source: String?, options: CorpusOptions?, rebuild: Bool
     ) throws -> IndexSummary {
         var summary = IndexSummary()
         let schemaChanged = try IndexStore.meta(db, "schema_version") != "\(IndexStore.schemaVersion)"
@@ -177,6 +179,9 @@ public enum Indexer {
         }
         if let fingerprint { try IndexStore.setMeta(db, "corpus_fingerprint", fingerprint) }
         if let source { try IndexStore.setMeta(db, "corpus_source", source) }
+        if let options, let json = try? JSONEncoder().encode(options) {
+            try IndexStore.setMeta(db, "corpus_options", String(decoding: json, as: UTF8.self))
+        }
         return summary
     }
 
