@@ -68,11 +68,12 @@ struct SQLProbe: ParsableCommand {
     }
 }
 
-/// `cvsearch-bench trace`: every SQL statement one search runs, with its duration, to see
-/// where a slow query's time goes.
+/// `cvsearch-bench trace`: every SQL statement one search runs, FTS5's own lookups included,
+/// counted by their text, to see where a slow query's time goes. (SQLite's profile clock has
+/// millisecond resolution here, so durations are for the whole search only.)
 struct SearchTrace: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trace", abstract: "The SQL statements of one search, with their durations (warm).")
+        commandName: "trace", abstract: "The SQL statements of one search, counted (warm).")
 
     @Option(help: "The corpus to index (a folder, a Markdown file or a JSON Lines file).")
     var corpus = "corpus"
@@ -88,22 +89,28 @@ struct SearchTrace: ParsableCommand {
         let service = SearchService(store: store)
         let request = SearchRequest(query: query)
         for _ in 0..<20 { _ = try service.search(request) }  // warm: statements prepared, pages cached
-        let lines = Mutex<[(String, Double)]>([])
+        let statements = Mutex<[String]>([])
         // A pool lends its readers in turn: trace them all.
         for _ in 0..<4 {
             try store.pool.read { db in
-                db.trace(options: .profile) { event in
-                    if case let .profile(statement, duration) = event {
-                        lines.withLock { $0.append((statement.sql, duration * 1000)) }
-                    }
+                db.trace { event in
+                    let sql = event.expandedDescription.split(whereSeparator: \.isNewline)
+                        .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                    statements.withLock { $0.append(sql) }
                 }
             }
         }
+        statements.withLock { $0.removeAll() }  // the statements of installing the traces
         let total = try seconds { _ = try service.search(request) } * 1000
-        let traced = lines.withLock { $0 }
-        for (sql, ms) in traced {
-            print("\(format(ms)) ms  \(sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").prefix(150))")
+        let traced = statements.withLock { $0 }
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        for sql in traced {
+            let key = sql.replacingOccurrences(of: #"'(?:[^']|'')*'|\b\d+\b"#, with: "?", options: .regularExpression)
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
         }
-        print("\(traced.count) statements, \(format(traced.reduce(0) { $0 + $1.1 })) ms in SQLite; the whole search \(format(total)) ms")
+        for key in order { print("\(String(format: "%4d", counts[key]!))  \(key.prefix(150))") }
+        print("\(traced.count) statements; the whole search \(format(total)) ms")
     }
 }

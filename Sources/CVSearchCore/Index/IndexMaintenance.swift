@@ -28,14 +28,15 @@ public enum IndexMaintenance {
         guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: true)) }
 
         let source = sourcePath(corpus)
-        if indexExists && !explicitCorpus, let built = provenance(of: index) {
+        let built = indexExists ? provenance(of: index) : nil
+        if let built, !explicitCorpus, built.entries > 0,
+           built.source.map({ $0 != source }) ?? (built.fingerprint == nil)
+        {
             // Built from another corpus, or by hand without one (a benchmark, a test).
-            let elsewhere = built.source.map { $0 != source } ?? (built.fingerprint == nil)
-            if built.entries > 0 && elsewhere { return Outcome(store: try IndexStore(path: index, readonly: true)) }
+            return Outcome(store: try IndexStore(path: index, readonly: true))
         }
         // Import the corpus as `cvsearch index` last did (`--base-url`, `--heading-levels`, …).
-        let built = indexExists ? provenance(of: index) : nil
-        let options = built?.source == source ? built?.options ?? CorpusOptions() : CorpusOptions()
+        let options = (built?.source == source ? built?.options : nil) ?? CorpusOptions()
 
         let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)

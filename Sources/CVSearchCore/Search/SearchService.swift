@@ -117,11 +117,11 @@ public final class SearchService: Sendable {
 
     /// Fills in `cvsinfo` (what matched where) for `rows[first...]`. Every FTS5 statement looks
     /// each query term up in the index first, which costs more than the row itself when glossary
-    /// expansions make dozens of terms: rows of one level share their MATCH expression, and when
-    /// their rowid range holds few other matches (a small corpus; `matches` of the level's
-    /// `documents`, evenly spread, at most twice the rows wanted) one statement over the range
-    /// serves them all. Otherwise (a large corpus) rows are asked for one by one, so that
-    /// cvsinfo never runs over many rows nobody asked for.
+    /// expansions make dozens of terms. Rows of one level share their MATCH expression: when
+    /// their rowid range holds few other matches (the level's `matches` among the index's
+    /// `documents`, spread evenly, would put at most twice as many rows in it), one statement
+    /// over the range serves them all; that is a small corpus like a portfolio. Otherwise rows
+    /// are asked for one by one, so that cvsinfo never runs over many rows nobody asked for.
     private static func fetchInfo(
         _ rows: inout [Row], from first: Int, matches: [Int: Int], documents: Int, _ db: Database
     ) throws {
