@@ -36,7 +36,8 @@ struct SearchController: Sendable {
     // MARK: - /search
 
     /// Parses and checks the parameters: `q` (required, at most 1 024 bytes), `limit` (1-100),
-    /// `offset` (0-10 000), `type` and `lang` (repeatable or comma-separated), `prefix`, `explain`.
+    /// `offset` (0-10 000), `type` and `lang` (repeatable or comma-separated), `prefix`, `explain`
+    /// (each of these given at most once).
     static func searchRequest(from query: String?) throws -> SearchRequest {
         let parameters: [(name: String, value: String)]
         do {
@@ -45,22 +46,30 @@ struct SearchController: Sendable {
             throw APIError(.badRequest, "bad_encoding", error.message)
         }
         func values(_ name: String) -> [String] { parameters.filter { $0.name == name }.map(\.value) }
+        /// The value of a parameter that takes one: given twice, it is ambiguous.
+        func single(_ name: String) throws -> String? {
+            let given = values(name)
+            guard given.count <= 1 else {
+                throw APIError(.badRequest, "bad_parameter", "\(name) is given \(given.count) times; give it once")
+            }
+            return given.first
+        }
         func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let text = values(name).last else { return value }
+            guard let text = try single(name) else { return value }
             guard let number = Int(text), range.contains(number) else {
                 throw APIError(.badRequest, "bad_parameter", "\(name) must be a number from \(range.lowerBound) to \(range.upperBound)")
             }
             return number
         }
         func flag(_ name: String, default value: Bool) throws -> Bool {
-            guard let text = values(name).last?.lowercased() else { return value }
+            guard let text = try single(name)?.lowercased() else { return value }
             switch text {
             case "1", "true", "yes", "on": return true
             case "0", "false", "no", "off": return false
             default: throw APIError(.badRequest, "bad_parameter", "\(name) must be true or false")
             }
         }
-        guard let q = values("q").last, !q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let q = try single("q"), !q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError(.badRequest, "missing_query", "the q parameter is required, e.g. /search?q=RAG")
         }
         guard q.utf8.count <= QueryParser.maxBytes else {
@@ -69,13 +78,16 @@ struct SearchController: Sendable {
         let list = { (name: String) in
             values(name).flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) } }
         }
-        let types = list("type")
+        let types = list("type"), langs = list("lang")
         if types.contains(where: \.isEmpty) {
             throw APIError(.badRequest, "bad_parameter", "type must name entry types (e.g. type=project)")
         }
+        if langs.contains(where: \.isEmpty) {
+            throw APIError(.badRequest, "bad_parameter", "lang must name languages (e.g. lang=zh)")
+        }
         return SearchRequest(
             query: q, limit: try integer("limit", default: SearchRequest.defaultLimit, range: 1...SearchRequest.maxLimit),
-            offset: try integer("offset", default: 0, range: 0...10_000), types: types, langs: list("lang").filter { !$0.isEmpty },
+            offset: try integer("offset", default: 0, range: 0...10_000), types: types, langs: langs,
             prefix: try flag("prefix", default: true), explain: try flag("explain", default: false))
     }
 

@@ -104,6 +104,13 @@ struct ServerTests {
         ("/search?q=RAG&offset=99999999999999999999", .badRequest, "bad_parameter"),
         ("/search?q=RAG&prefix=maybe", .badRequest, "bad_parameter"),
         ("/search?q=RAG&prefix=", .badRequest, "bad_parameter"),
+        // A single-valued parameter given twice is ambiguous (Schemathesis: `offset=&offset=0`).
+        ("/search?q=RAG&offset=&offset=0", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&limit=5&limit=5", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&q=Qwen", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&explain=true&explain=false", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&lang=", .badRequest, "bad_parameter"),
+        ("/search?q=RAG&lang=zh,", .badRequest, "bad_parameter"),
         ("/search?q=" + String(repeating: "a", count: 1025), .badRequest, "query_too_long"),
         ("/search?q=" + String(repeating: "%E6%A3%80", count: 342), .badRequest, "query_too_long"),
         ("/search?q=RAG&type=", .badRequest, "bad_parameter"),

@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--max-time", type=int, default=60, help="Schemathesis time budget, seconds")
+    parser.add_argument("--seed", default="20261125", help="Schemathesis seed")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     document = json.load(open(os.path.join(root, "docs", "openapi.json"), encoding="utf-8"))
@@ -118,7 +119,7 @@ def main():
             # schema allows (`foo:bar` is a 400), and q's limit is in bytes, which JSON Schema cannot say.
             run = subprocess.run([st, "run", base + "/openapi.json", "--checks", "all",
                                   "--exclude-checks", "positive_data_acceptance", "--max-time", str(args.max_time),
-                                  "--max-examples", "300", "--workers", "2", "--seed", "20261125",
+                                  "--max-examples", "300", "--workers", "2", "--seed", str(args.seed),
                                   "--request-timeout", "30"],
                                  cwd=workdir, capture_output=True, text=True)
             summary = [line for line in run.stdout.splitlines() if "generated" in line or "failure" in line.lower()]

@@ -20,6 +20,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "search",
         "summary": "Search the portfolio (the JSON of `cvsearch --json`)",
+        "description": "Every parameter but `type` and `lang` is given at most once (twice: 400 `bad_parameter`).",
         "parameters": [
           {
             "name": "q",
@@ -85,7 +86,8 @@ enum OpenAPIDocument {
             "schema": {
               "type": "array",
               "items": {
-                "type": "string"
+                "type": "string",
+                "minLength": 1
               }
             }
           },
