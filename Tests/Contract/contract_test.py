@@ -13,7 +13,7 @@ Needs:  pip install schemathesis jsonschema openapi-spec-validator
 Run:    python3 Tests/Contract/contract_test.py --binary .build/debug/cvsearch --corpus corpus [--max-time 60]
 Prints one PASS/FAIL line per check and exits non-zero on any failure.
 """
-import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, urllib.error, urllib.request
+import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, urllib.error, urllib.parse, urllib.request
 
 import jsonschema
 from openapi_spec_validator import validate as validate_spec
@@ -54,6 +54,55 @@ def fetch(base, path, method="GET", headers=None):
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def sent_request_is_valid(document, url):
+    """Whether the query a Schemathesis case actually sent is valid per the document.
+
+    Schemathesis' negative cases mutate a parameter's type, but HTTP serializes some mutations
+    to a valid request: an integer `offset` "become array" [1] is sent as `offset=1`, a `lang`
+    "become string" as `lang=zh` (a known class of false positives, schemathesis#4600, #3962).
+    Such a case, answered 200, is no accepted invalid data. Every case that is invalid as sent
+    still fails the run."""
+    parsed = urllib.parse.urlsplit(url)
+    operation = document["paths"].get(parsed.path, {}).get("get")
+    if operation is None:
+        return False
+    sent = {}
+    for name, value in urllib.parse.parse_qsl(parsed.query, keep_blank_values=True):
+        sent.setdefault(name, []).append(value)
+    for parameter in operation.get("parameters", []):
+        name, schema = parameter["name"], parameter["schema"]
+        values = sent.pop(name, [])
+        if schema.get("type") == "array":
+            candidate = values
+        elif len(values) > 1:
+            return False
+        elif not values:
+            if parameter.get("required"):
+                return False
+            continue
+        else:
+            candidate = values[0]
+            if schema.get("type") == "integer" and re.fullmatch(r"-?[0-9]+", candidate):
+                candidate = int(candidate)
+            elif schema.get("type") == "boolean" and candidate in ("true", "false"):
+                candidate = candidate == "true"
+        if not jsonschema.Draft7Validator(schema).is_valid(candidate):
+            return False
+    return not sent  # a parameter the document does not know makes it no clear case
+
+
+def false_positives(document, output):
+    """The failing cases of a Schemathesis report that are only ST201 on a valid request."""
+    cases = output.split("Test Case ID:")[1:]
+    found = []
+    for case in cases:
+        codes = set(re.findall(r"^- (ST\d+)", case, re.MULTILINE))
+        curl = re.search(r"curl -X GET (?:-H '[^']*' )*'([^']+)'", case)
+        if codes == {"ST201"} and curl and sent_request_is_valid(document, curl.group(1)):
+            found.append(curl.group(1))
+    return found, len(cases)
 
 
 # (path, method, expected status) — statuses must be documented, bodies must match.
@@ -124,7 +173,14 @@ def main():
                                  cwd=workdir, capture_output=True, text=True)
             summary = [line for line in run.stdout.splitlines() if "generated" in line or "failure" in line.lower()]
             print("\n".join("      " + line.strip() for line in summary[-4:]), flush=True)
-            check("schemathesis run (all checks)", run.returncode == 0, run.stdout[-3000:])
+            ok = run.returncode == 0
+            if not ok:
+                tolerated, cases = false_positives(document, run.stdout)
+                for url in tolerated:
+                    print(f"      tolerated: ST201 on a request that is valid as sent: {url}", flush=True)
+                errors = any("generated" in line and "error" in line for line in run.stdout.splitlines())
+                ok = cases > 0 and len(tolerated) == cases and not errors
+            check("schemathesis run (all checks)", ok, run.stdout[-3000:])
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
