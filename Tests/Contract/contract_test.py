@@ -180,6 +180,15 @@ def main():
                     print(f"      tolerated: ST201 on a request that is valid as sent: {url}", flush=True)
                 errors = any("generated" in line and "error" in line for line in run.stdout.splitlines())
                 ok = cases > 0 and len(tolerated) == cases and not errors
+                # Hypothesis' own optimiser has crashed here once in a 5-minute run ("208 is not
+                # in list", inside hypothesis/internal/conjecture) after every case had passed:
+                # a bug of the tool, not an answer of the server.
+                passed = re.search(r"(\d+) generated, \1 passed", run.stdout)
+                tool_crash = (cases == 0 and passed and "Runtime Error" in run.stdout
+                              and "hypothesis/internal/conjecture" in run.stdout and "Network Error" not in run.stdout)
+                if tool_crash:
+                    print("      tolerated: Hypothesis crashed inside its optimiser after every case passed", flush=True)
+                    ok = True
             check("schemathesis run (all checks)", ok, run.stdout[-3000:])
     finally:
         if proc:
