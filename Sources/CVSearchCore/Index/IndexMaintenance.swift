@@ -27,31 +27,32 @@ public enum IndexMaintenance {
         guard corpusExists || indexExists else { throw IndexError.missing(path: index) }
         guard corpusExists else { return Outcome(store: try IndexStore(path: index, readonly: true)) }
 
+        let store = try IndexStore(path: index)
         let source = sourcePath(corpus)
-        let built = indexExists ? provenance(of: index) : nil
-        if let built, !explicitCorpus, built.entries > 0,
-           built.source.map({ $0 != source }) ?? (built.fingerprint == nil)
-        {
-            // Built from another corpus, or by hand without one (a benchmark, a test).
+        let built = try store.read { db in
+            (source: try IndexStore.meta(db, "corpus_source"), fingerprint: try IndexStore.meta(db, "corpus_fingerprint"),
+             options: try IndexStore.meta(db, "corpus_options").flatMap {
+                 try? JSONDecoder().decode(CorpusOptions.self, from: Data($0.utf8))
+             },
+             tokenizer: try IndexStore.meta(db, "tokenizer_version"), schema: try IndexStore.meta(db, "schema_version"),
+             entries: try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
+        }
+        if !explicitCorpus && built.entries > 0 && (built.source.map { $0 != source } ?? (built.fingerprint == nil)) {
+            // Built from another corpus, or by hand without one (a benchmark, a test): searched
+            // as it is (a reader refuses another tokenizer version).
             return Outcome(store: try IndexStore(path: index, readonly: true))
         }
-        // Import the corpus as `cvsearch index` last did (`--base-url`, `--heading-levels`, …).
-        let options = (built?.source == source ? built?.options : nil) ?? CorpusOptions()
-
-        let store = try IndexStore(path: index)
         let fingerprint = CorpusFingerprint.compute(at: corpus)
-        let (stored, tokenizer, schema, entries) = try store.read { db in
-            (try IndexStore.meta(db, "corpus_fingerprint"), try IndexStore.meta(db, "tokenizer_version"),
-             try IndexStore.meta(db, "schema_version"), try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
-        }
-        if indexExists && stored == fingerprint && tokenizer == IndexStore.tokenizerVersion
-            && schema == "\(IndexStore.schemaVersion)"
+        if indexExists && built.fingerprint == fingerprint && built.tokenizer == IndexStore.tokenizerVersion
+            && built.schema == "\(IndexStore.schemaVersion)"
         {
             return Outcome(store: store)
         }
+        // Import the corpus as `cvsearch index` last did (`--base-url`, `--heading-levels`, …).
+        let options = (built.source == source ? built.options : nil) ?? CorpusOptions()
         let loaded = CorpusLoader.load(at: corpus, options: options)
         if !loaded.errors.isEmpty {
-            if indexExists && entries > 0 { return Outcome(store: store, problems: loaded.problems) }
+            if indexExists && built.entries > 0 { return Outcome(store: store, problems: loaded.problems) }
             throw IndexError.corpus(loaded.problems)
         }
         let lock = try IndexLock(index: index)
@@ -59,22 +60,6 @@ public enum IndexMaintenance {
             try Indexer.index(loaded, into: store, fingerprint: fingerprint, source: source, options: options)
         }
         return Outcome(store: store, summary: summary, problems: loaded.problems)
-    }
-
-    /// Where an index was built from, read without the tokenizer: nil when the file is no index
-    /// this version can read (the normal open then reports or repairs it).
-    private static func provenance(
-        of index: String
-    ) -> (source: String?, fingerprint: String?, options: CorpusOptions?, entries: Int)? {
-        var configuration = Configuration()
-        configuration.readonly = true
-        return try? DatabaseQueue(path: index, configuration: configuration).read { db in
-            let options = try IndexStore.meta(db, "corpus_options").flatMap {
-                try? JSONDecoder().decode(CorpusOptions.self, from: Data($0.utf8))
-            }
-            return (try IndexStore.meta(db, "corpus_source"), try IndexStore.meta(db, "corpus_fingerprint"), options,
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0)
-        }
     }
 
     /// The absolute, standardized path of a corpus, as the index records it.
