@@ -59,18 +59,8 @@ struct Latency: ParsableCommand {
         let buildTime = try seconds { try Indexer.index(loaded, into: store) }
         let service = SearchService(store: store)
         let list = try queries.flatMap(Self.load)
-        for query in list { _ = try? service.search(SearchRequest(query: query, limit: limit, prefix: !noPrefix)) }  // warm-up
-        var times: [Double] = []
-        var perQuery: [String: [Double]] = [:]
-        var zero = 0
-        for round in 0..<rounds {
-            for query in list {
-                var hits = 0
-                let ms = seconds { hits = (try? service.search(SearchRequest(query: query, limit: limit, prefix: !noPrefix)))?.hits.count ?? 0 } * 1000
-                times.append(ms)
-                perQuery[query, default: []].append(ms)
-                if round == 0 && hits == 0 { zero += 1 }
-            }
+        let (times, zero, perQuery) = try Self.time(list, rounds) { query in
+            (try? service.search(SearchRequest(query: query, limit: limit, prefix: !noPrefix)))?.hits.count ?? 0
         }
         print("corpus \(corpus): \(loaded.entries.count) entries, indexed in \(String(format: "%.2f", buildTime)) s; "
               + "\(list.count) queries x \(rounds) rounds = \(times.count) searches (top 10 with snippets); \(zero) queries without hits")
@@ -101,19 +91,24 @@ struct Latency: ParsableCommand {
     }
 
     /// Latencies (ms) of `search` (which returns a hit count) over the list, after a warm-up
-    /// round, and how many queries found nothing.
-    static func time(_ list: [String], _ rounds: Int, _ search: (String) throws -> Int) throws -> (times: [Double], zero: Int) {
+    /// round: all of them, how many queries found nothing, and each query's.
+    static func time(
+        _ list: [String], _ rounds: Int, _ search: (String) throws -> Int
+    ) throws -> (times: [Double], zero: Int, perQuery: [String: [Double]]) {
         for query in list { _ = try search(query) }
         var times: [Double] = []
+        var perQuery: [String: [Double]] = [:]
         var zero = 0
         for round in 0..<rounds {
             for query in list {
                 var hits = 0
-                times.append(try seconds { hits = try search(query) } * 1000)
+                let ms = try seconds { hits = try search(query) } * 1000
+                times.append(ms)
+                perQuery[query, default: []].append(ms)
                 if round == 0 && hits == 0 { zero += 1 }
             }
         }
-        return (times, zero)
+        return (times, zero, perQuery)
     }
 
     static func load(_ file: String) throws -> [String] {

@@ -47,16 +47,6 @@ struct SQLProbe: ParsableCommand {
                 ("cvsinfo per row", "SELECT cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid = ?", { [spec + ";i=1,1,1,1", match, $0] }),
                 ("entry + body per row", "SELECT e.*, p.offsets FROM entry e LEFT JOIN entry_positions p ON p.docid = e.docid WHERE e.docid = ?", { [$0] }),
             ]
-            // The same for all ten rows in one statement: does FTS5 look its terms up once?
-            let list = top.map(String.init).joined(separator: ",")
-            var times: [Double] = []
-            for _ in 0..<runs {
-                times.append(try seconds {
-                    _ = try Row.fetchAll(db, sql: "SELECT rowid, cvsinfo(entry_fts, ?) FROM entry_fts WHERE entry_fts MATCH ? AND rowid IN (\(list))",
-                                         arguments: [spec + ";i=1,1,1,1", match])
-                } * 1000)
-            }
-            print("cvsinfo for rowid IN (10 rows), one statement: median \(format(percentile(times, 0.5))) ms")
             for (name, sql, arguments) in perRow {
                 var times: [Double] = []
                 for _ in 0..<runs {

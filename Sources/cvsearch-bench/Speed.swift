@@ -93,63 +93,56 @@ struct TokenizerSpeed: ParsableCommand {
     func run() throws {
         let texts = try loadCorpus(corpus).entries.map { $0.title + "\n" + $0.tags.joined(separator: "\n") + "\n" + $0.body }
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+        /// MB/s of the best round (after a warm-up) of `count` over every text's UTF-8, and the
+        /// units it counted.
+        func throughput(_ count: (UnsafeBufferPointer<CChar>) -> Int) -> (Double, Int) {
+            var best = Double.infinity, units = 0
+            for round in 0...rounds {
+                var total = 0
+                let time = seconds {
+                    for text in texts {
+                        var utf8 = text
+                        utf8.withUTF8 { buffer in buffer.withMemoryRebound(to: CChar.self) { total += count($0) } }
+                    }
+                }
+                if round > 0 { best = min(best, time) }
+                units = total
+            }
+            return (Double(bytes) / 1e6 / best, units)
+        }
         let queue = try DatabaseQueue(configuration: IndexStore.configuration(readonly: false))
         try queue.read { db in
             var results: [(String, Double, Int)] = []
             for (name, tokenizer) in [("cvsearch", try db.makeTokenizer(CVSearchTokenizer.tokenizerDescriptor())),
                                       ("unicode61", try db.makeTokenizer(.unicode61())),
                                       ("trigram", try db.makeTokenizer(Unicode61Index.trigram))] {
-                var tokens = 0
-                var best = Double.infinity
-                for round in 0...rounds {
+                let (speed, tokens) = throughput { chars in
                     var count = 0
-                    let time = seconds {
-                        for text in texts {
-                            var utf8 = text
-                            utf8.withUTF8 { buffer in
-                                buffer.withMemoryRebound(to: CChar.self) { chars in
-                                    withUnsafeMutablePointer(to: &count) { counter in
-                                        _ = tokenizer.tokenize(
-                                            context: UnsafeMutableRawPointer(counter), tokenization: .document,
-                                            pText: chars.baseAddress, nText: Int32(chars.count),
-                                            tokenCallback: { context, _, _, _, _, _ in
-                                                context!.assumingMemoryBound(to: Int.self).pointee += 1
-                                                return 0
-                                            })
-                                    }
-                                }
-                            }
-                        }
+                    withUnsafeMutablePointer(to: &count) { counter in
+                        _ = tokenizer.tokenize(
+                            context: UnsafeMutableRawPointer(counter), tokenization: .document,
+                            pText: chars.baseAddress, nText: Int32(chars.count),
+                            tokenCallback: { context, _, _, _, _, _ in
+                                context!.assumingMemoryBound(to: Int.self).pointee += 1
+                                return 0
+                            })
                     }
-                    if round > 0 { best = min(best, time) }
-                    tokens = count
+                    return count
                 }
-                results.append((name, Double(bytes) / 1e6 / best, tokens))
+                results.append((name, speed, tokens))
             }
             // The ceiling named by the goal: ICU's word break alone over the same bytes (the
             // segmenter cvsearch uses for non-Han text), no folding, no tokens.
             let segmenter = cvs_segmenter_open()
             defer { cvs_segmenter_close(segmenter) }
-            var segments = 0
-            var icuBest = Double.infinity
-            for round in 0...rounds {
+            let (icuSpeed, segments) = throughput { chars in
+                guard cvs_segmenter_set_text(segmenter, chars.baseAddress, Int32(chars.count)) == 0 else { return 0 }
                 var count = 0
-                let time = seconds {
-                    for text in texts {
-                        var utf8 = text
-                        utf8.withUTF8 { buffer in
-                            buffer.withMemoryRebound(to: CChar.self) { chars in
-                                guard cvs_segmenter_set_text(segmenter, chars.baseAddress, Int32(chars.count)) == 0 else { return }
-                                var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
-                                while cvs_segmenter_next(segmenter, &start, &end, &kind) != 0 { count += 1 }
-                            }
-                        }
-                    }
-                }
-                if round > 0 { icuBest = min(icuBest, time) }
-                segments = count
+                var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
+                while cvs_segmenter_next(segmenter, &start, &end, &kind) != 0 { count += 1 }
+                return count
             }
-            results.append(("ICU word break alone", Double(bytes) / 1e6 / icuBest, segments))
+            results.append(("ICU word break alone", icuSpeed, segments))
             print("texts: \(texts.count), \(String(format: "%.1f", Double(bytes) / 1e6)) MB of UTF-8")
             for (name, speed, tokens) in results {
                 print("  \(name): \(String(format: "%.1f", speed)) MB/s, \(tokens) \(name.hasPrefix("ICU") ? "segments" : "tokens (colocated included)")")
