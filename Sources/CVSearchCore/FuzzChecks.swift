@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if FUZZING
+import Synchronization
+#endif
 
 /// The properties the fuzz targets check (`Sources/fuzz-tokenizer`, `fuzz-query`, `fuzz-corpus`,
 /// run by `scripts/fuzz.sh` under libFuzzer) and `FuzzRegressionTests` replays on the seeds and
@@ -583,3 +586,44 @@ private final class FuzzLockedValue<Value>: @unchecked Sendable {
         lock.withLock { body(&value) }
     }
 }
+
+extension FuzzChecks {
+    /// The whole `main` of the fuzz target for `target` (`Sources/fuzz-*`). Built by
+    /// `scripts/fuzz.sh` (`-DFUZZING -sanitize=fuzzer,address`), it runs libFuzzer's driver over
+    /// ``check(_:_:)``: `fuzz-query [libFuzzer options] [CORPUS_DIR…]`. Built normally, it
+    /// replays the files, or folders of files, given as arguments (``replay(_:paths:)``):
+    /// `fuzz-query CRASH_FILE…`, exit status 1 when a property does not hold.
+    package static func main(_ target: Target) -> Never {
+        #if FUZZING
+        fuzzedTarget.withLock { $0 = target }
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+        #else
+        exit(replay(target, paths: Array(CommandLine.arguments.dropFirst())))
+        #endif
+    }
+}
+
+#if FUZZING
+/// The target ``FuzzChecks/main(_:)`` runs: libFuzzer's callback is a C function, without context.
+private let fuzzedTarget = Mutex(FuzzChecks.Target.tokenizer)
+
+/// libFuzzer's entry point for one input (its own `main`, linked by -sanitize=fuzzer, needs
+/// the symbol even though ``FuzzChecks/main(_:)`` starts the driver itself: SwiftPM renames an
+/// executable's `main`, which leaves libFuzzer's out).
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    FuzzChecks.check(fuzzedTarget.withLock { $0 }, bytes)
+    return 0
+}
+
+/// libFuzzer's driver (in libclang_rt.fuzzer, linked by -sanitize=fuzzer).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+#endif

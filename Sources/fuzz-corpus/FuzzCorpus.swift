@@ -1,43 +1,11 @@
-// libFuzzer target for FuzzChecks.corpus (the properties are in Sources/CVSearchCore/FuzzChecks.swift).
-//
-// Built by scripts/fuzz.sh with -DFUZZING and -sanitize=fuzzer,address, it is a libFuzzer binary
-// (fuzz-corpus [libFuzzer options] [CORPUS_DIR…]). Built normally (swift build), it replays the
-// files, or folders of files, given as arguments: fuzz-corpus CRASH_FILE…; exit status 1 when a
-// property does not hold.
+// libFuzzer target for FuzzChecks.corpus (the properties and the driver are in
+// Sources/CVSearchCore/FuzzChecks.swift; scripts/fuzz.sh builds and runs it). Built normally
+// (swift build), it replays files: fuzz-corpus CRASH_FILE…
 import CVSearchCore
-import Foundation
 
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    FuzzChecks.check(.corpus, bytes)
-    return 0
-}
-
-/// libFuzzer's driver (in libclang_rt.fuzzer, linked by -sanitize=fuzzer).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
-/// SwiftPM links an executable with its `main` renamed to `<module>_main` (so that tests can
-/// import it), which leaves libFuzzer's own `main` out: this entry point starts its driver.
 @main
-struct FuzzCorpusDriver {
+struct FuzzCorpus {
     static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
+        FuzzChecks.main(.corpus)
     }
 }
-#else
-@main
-struct FuzzCorpusReplay {
-    static func main() {
-        exit(FuzzChecks.replay(.corpus, paths: Array(CommandLine.arguments.dropFirst())))
-    }
-}
-#endif
