@@ -40,6 +40,22 @@ struct CLI {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs one of the Python test scripts (`Tests/Browser`, `Tests/Contract`) against the
+    /// `cvsearch` binary and the repository's corpus: its exit status and its output (both streams).
+    static func python(_ script: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent(script).path, "--binary", binary.path,
+                             "--corpus", root.appendingPathComponent("corpus").path] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     /// A folder with a copy of the repository's corpus and no index: a fresh clone.
     static func freshCheckout() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvsearch-cli-\(UUID().uuidString)")
